@@ -1,0 +1,73 @@
+// Package depcheck holds the test that keeps the library packages' imports
+// to the standard library and the four chosen modules.
+package depcheck
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/registrytest/registrytest"
+
+// libraries are the packages registry projects import. Everything they
+// depend on, directly or not, must be in the standard library, in this
+// module, or in one of allowedModules.
+var libraries = []string{"failures", "schema1", "schema2", "fixtures", "v2proto", "conformance"}
+
+var allowedModules = []string{
+	"github.com/opencontainers/go-digest",
+	"github.com/opencontainers/image-spec",
+	"github.com/google/go-cmp",
+	"golang.org/x/sync",
+}
+
+func TestLibraryImports(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, lib := range libraries {
+		if _, err := os.Stat(filepath.Join(root, lib)); err == nil {
+			patterns = append(patterns, "./"+lib+"/...")
+		}
+	}
+	if len(patterns) == 0 {
+		t.Fatalf("no library package found under %s, want at least one of %v", root, libraries)
+	}
+	args := append([]string{"list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}{{end}}"}, patterns...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	var bad []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line == "" {
+			continue
+		}
+		pkg, mod, _ := strings.Cut(line, " ")
+		if mod == module || slices.Contains(allowedModules, mod) {
+			continue
+		}
+		// The standard library vendors golang.org/x packages; go list reports
+		// them as non-standard with no module.
+		if mod == "" && strings.HasPrefix(pkg, "vendor/") {
+			continue
+		}
+		bad = append(bad, pkg+" (module "+mod+")")
+	}
+	if len(bad) > 0 {
+		t.Errorf("library packages %v depend on packages outside the standard library and %v:\n\t%s",
+			patterns, allowedModules, strings.Join(bad, "\n\t"))
+	}
+}
