@@ -1,0 +1,215 @@
+package failures
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// The text form of a table, which ParseTable reads and WriteTo writes, is
+// line-based. Blank lines and lines whose first non-blank character is '#'
+// are ignored; every other line is a directive whose words are separated by
+// white space:
+//
+//	base NAME                          start from a shipped table: oci, quay or distribution
+//	name NAME                          the table's name (the rest of the line)
+//	success STEP STATUS                STEP succeeds with STATUS
+//	STEP FAILURE STATUS [CODE...]      FAILURE at STEP is answered with STATUS (and one of the CODEs)
+//	without STEP FAILURE               drop the entry for FAILURE at STEP (one the base had)
+//
+// base may appear only as the first directive; without it a table starts
+// from [OCI]. A table keeps the name of its base unless a name directive
+// follows. Each name, success and entry directive may appear once per step
+// or pair. For example:
+//
+//	# myregistry: distribution, but a missing tag is a 400
+//	base distribution
+//	name myregistry
+//	put-manifest missing-tag 400 TAG_INVALID
+//	success cancel-upload 202
+
+// baseTables are the tables a base directive may name.
+func baseTables() map[string]*Table {
+	return map[string]*Table{"oci": OCI, "quay": Quay, "distribution": Distribution}
+}
+
+// ParseTable reads a table in the text form described above. Its errors
+// name the line, as in `failures.ParseTable: line 3: unknown step "get-manfest"`.
+// A line longer than 64 KiB is an error.
+func ParseTable(r io.Reader) (*Table, error) {
+	t := NewTable("")
+	var (
+		directives int
+		named      bool
+		successes  = map[Step]bool{}
+		seen       = map[key]bool{}
+	)
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		directives++
+		errf := func(format string, args ...any) error {
+			return fmt.Errorf("failures.ParseTable: line %d: %s", line, fmt.Sprintf(format, args...))
+		}
+		words := strings.Fields(text)
+		switch words[0] {
+		case "base":
+			if len(words) != 2 {
+				return nil, errf("base takes one table name, got %d words", len(words)-1)
+			}
+			if directives != 1 {
+				return nil, errf("base must be the first directive")
+			}
+			b, ok := baseTables()[words[1]]
+			if !ok {
+				return nil, errf("unknown base table %q, want oci, quay or distribution", words[1])
+			}
+			t = b.clone()
+		case "name":
+			if named {
+				return nil, errf("second name directive")
+			}
+			named = true
+			name := strings.TrimSpace(strings.TrimPrefix(text, "name"))
+			if err := validName(name); err != nil {
+				return nil, errf("%v", err)
+			}
+			t.name = name
+		case "success":
+			if len(words) != 3 {
+				return nil, errf("success takes a step and a status, got %d words", len(words)-1)
+			}
+			s, err := parseStep(words[1])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			status, err := parseStatus(words[2])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			if successes[s] {
+				return nil, errf("second success status for step %s", s)
+			}
+			successes[s] = true
+			t.success[s] = status
+		case "without":
+			if len(words) != 3 {
+				return nil, errf("without takes a step and a failure, got %d words", len(words)-1)
+			}
+			s, err := parseStep(words[1])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			f, err := parseFailure(words[2])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			if seen[key{s, f}] {
+				return nil, errf("without %s %s after an entry for the same pair", s, f)
+			}
+			seen[key{s, f}] = true
+			delete(t.entries, key{s, f})
+		default:
+			if len(words) < 3 {
+				return nil, errf("want STEP FAILURE STATUS [CODE...], got %q", text)
+			}
+			s, err := parseStep(words[0])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			f, err := parseFailure(words[1])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			status, err := parseStatus(words[2])
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			codes := words[3:]
+			for _, c := range codes {
+				if err := checkCode(c); err != nil {
+					return nil, errf("%v", err)
+				}
+			}
+			if seen[key{s, f}] {
+				return nil, errf("second entry for %s at %s", f, s)
+			}
+			seen[key{s, f}] = true
+			e := Expectation{Status: status}
+			if len(codes) > 0 {
+				e.Codes = append([]string(nil), codes...)
+			}
+			t.entries[key{s, f}] = e
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("failures.ParseTable: line %d: %w", line+1, err)
+	}
+	return t, nil
+}
+
+func parseStep(w string) (Step, error) {
+	s := Step(w)
+	if !s.Known() {
+		return "", fmt.Errorf("unknown step %q", w)
+	}
+	return s, nil
+}
+
+func parseFailure(w string) (Failure, error) {
+	f := Failure(w)
+	if !f.Known() {
+		return "", fmt.Errorf("unknown failure %q", w)
+	}
+	return f, nil
+}
+
+func parseStatus(w string) (int, error) {
+	if len(w) != 3 || strings.Trim(w, "0123456789") != "" {
+		return 0, fmt.Errorf("status %q, want three digits", w)
+	}
+	n, _ := strconv.Atoi(w)
+	if err := checkStatus(n); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// WriteTo writes t in the text form that [ParseTable] reads: a comment
+// line, the name (when not empty), the success status of every step and
+// every entry in the order of [Table.Entries]. ParseTable of the output
+// gives a table equal to t. It returns the number of bytes written and the
+// first write error.
+func (t *Table) WriteTo(w io.Writer) (int64, error) {
+	var b bytes.Buffer
+	b.WriteString("# registrytest failures table\n")
+	if name := t.Name(); name != "" {
+		fmt.Fprintf(&b, "name %s\n", name)
+	}
+	for _, s := range allSteps {
+		fmt.Fprintf(&b, "success %-17s %d\n", s, t.Success(s))
+	}
+	for _, e := range t.Entries() {
+		fmt.Fprintf(&b, "%-17s %-28s %d", e.Step, e.Failure, e.Expectation.Status)
+		for _, c := range e.Expectation.Codes {
+			b.WriteString(" " + c)
+		}
+		b.WriteString("\n")
+	}
+	return b.WriteTo(w)
+}
+
+// String returns the text form of t, as WriteTo writes it.
+func (t *Table) String() string {
+	var b strings.Builder
+	t.WriteTo(&b)
+	return b.String()
+}

@@ -1,0 +1,347 @@
+package v2proto
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/registrytest/registrytest/failures"
+)
+
+// APIVersion is the value of the Docker-Distribution-API-Version header
+// that Ping requires.
+const APIVersion = "registry/2.0"
+
+// DefaultTokenLifetime is how long a Bearer token is used when the token
+// server's answer has no expires_in (the token spec's default).
+const DefaultTokenLifetime = 60 * time.Second
+
+// A PingResult is what Ping learnt about the registry.
+type PingResult struct {
+	// Status is the answer's status: 200, or 401 when the registry wants
+	// credentials.
+	Status int
+	// APIVersion is the Docker-Distribution-API-Version header.
+	APIVersion string
+	// Challenges are the parsed WWW-Authenticate challenges of a 401
+	// answer, nil for a 200.
+	Challenges []Challenge
+}
+
+// Auth returns the challenge the client follows: the first Bearer
+// challenge, else the first Basic one, or nil when there is none (the
+// registry needs no credentials).
+func (p *PingResult) Auth() *Challenge {
+	if p == nil {
+		return nil
+	}
+	for _, scheme := range []string{"Bearer", "Basic"} {
+		for i := range p.Challenges {
+			if p.Challenges[i].Is(scheme) {
+				return &p.Challenges[i]
+			}
+		}
+	}
+	return nil
+}
+
+// Ping sends GET /v2/ without credentials (the ping step) and returns what
+// it learnt. The registry must answer 200, or 401 with a Bearer or Basic
+// challenge (a Bearer one with an absolute http or https realm), and
+// Docker-Distribution-API-Version: registry/2.0 either way; otherwise Ping
+// returns a *StatusError or a *ResponseError. When the call's expected
+// failure is met at the ping step (only a custom table maps one there),
+// Ping returns nil, nil.
+func (c *Client) Ping(ctx context.Context, opts ...CallOption) (*PingResult, error) {
+	cl := c.newCall("Ping", opts)
+	p, _, err := c.ping(ctx, cl)
+	if err = cl.end(c, err); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Token runs the ping and auth steps for scopes (WithScopes is ignored)
+// and returns the Bearer token the registry's token server granted, which
+// holds what was granted (in a JWT, the access claim). It returns "" when
+// the registry does not challenge with Bearer (Basic, or no auth: the auth
+// step is then GET /v2/ with the credentials, or nothing), and "", nil when
+// the call's expected failure is met on the way. Tokens are cached per
+// credentials and scope set until 90% of their lifetime has passed, except
+// in calls that expect a failure, which always ask the token server.
+func (c *Client) Token(ctx context.Context, scopes []string, opts ...CallOption) (string, error) {
+	cl := c.newCall("Token", opts)
+	p, stop, err := c.ping(ctx, cl)
+	if err == nil && !stop {
+		_, err = c.authenticate(ctx, cl, p, scopes)
+	}
+	if err = cl.end(c, err); err != nil {
+		return "", err
+	}
+	return cl.token, nil
+}
+
+// Exchange sends req as one exchange of step, on a call of its own: it
+// pings and authenticates (scopes from WithScopes, none by default), sends
+// a copy of req with User-Agent and the call's Authorization (unless req
+// has one), and judges the answer as the flows do (see ExpectFailure). A
+// req with a relative URL ("/v2/ns/repo/manifests/latest") is resolved
+// against the registry's URL. req's headers are left as they were; its
+// body, if any, is consumed.
+//
+// On the step's success status Exchange returns the response with its body
+// open: the caller reads and closes it. When the call's expected failure is
+// met at step, it returns the response with its body already read and
+// closed (http.NoBody), and when it is met before req is sent (at ping or
+// auth), nil, nil. Every other outcome is an error: *StatusError,
+// *ResponseError, *RequestError or *MissedFailureError.
+func (c *Client) Exchange(ctx context.Context, step failures.Step, req *http.Request, opts ...CallOption) (*http.Response, error) {
+	cl := c.newCall("Exchange", opts)
+	stop, err := c.begin(ctx, cl, nil)
+	if err != nil || stop {
+		return nil, cl.end(c, err)
+	}
+	resp, _, err := c.exchange(ctx, cl, step, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.end(c, nil); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	return resp, nil
+}
+
+// begin starts a flow: the ping step, then the auth step for the call's
+// scopes (WithScopes, else defaults), which sets cl.authz and cl.token.
+// stop and err are as exchange returns them.
+func (c *Client) begin(ctx context.Context, cl *call, defaults []string) (stop bool, err error) {
+	p, stop, err := c.ping(ctx, cl)
+	if err != nil || stop {
+		return stop, err
+	}
+	return c.authenticate(ctx, cl, p, cl.scopesOr(defaults))
+}
+
+// ping runs the ping step.
+func (c *Client) ping(ctx context.Context, cl *call) (*PingResult, bool, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/v2/", nil)
+	if err != nil {
+		return nil, false, err
+	}
+	resp, stop, err := c.exchange(ctx, cl, failures.Ping, req, http.StatusUnauthorized)
+	if err != nil || stop {
+		return nil, stop, err
+	}
+	drain(resp.Body)
+	p := &PingResult{Status: resp.StatusCode, APIVersion: resp.Header.Get("Docker-Distribution-API-Version")}
+	rerr := func(what, got, want string) error {
+		return &ResponseError{Step: failures.Ping, Method: req.Method, Path: c.redactURL(req.URL),
+			Status: resp.StatusCode, What: what, Got: got, Want: want}
+	}
+	if p.APIVersion != APIVersion {
+		return nil, false, rerr("Docker-Distribution-API-Version", fmt.Sprintf("%q", p.APIVersion), fmt.Sprintf("%q", APIVersion))
+	}
+	if resp.StatusCode != http.StatusUnauthorized {
+		return p, false, nil
+	}
+	values := resp.Header.Values("WWW-Authenticate")
+	got := fmt.Sprintf("%q", c.redactText(cl, strings.Join(values, ", ")))
+	chs, err := ParseChallenges(values)
+	if err != nil {
+		return nil, false, rerr("WWW-Authenticate", got, "challenges per RFC 7235 ("+err.Error()+")")
+	}
+	p.Challenges = chs
+	ch := p.Auth()
+	if ch == nil {
+		return nil, false, rerr("WWW-Authenticate", got, "a Bearer or Basic challenge")
+	}
+	if ch.Is("Bearer") {
+		if u, err := url.Parse(ch.Param("realm")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, false, rerr("WWW-Authenticate", got, "a Bearer challenge with an http or https realm")
+		}
+	}
+	return p, false, nil
+}
+
+// authenticate runs the auth step that p's challenge asks for, for scopes.
+func (c *Client) authenticate(ctx context.Context, cl *call, p *PingResult, scopes []string) (bool, error) {
+	ch := p.Auth()
+	switch {
+	case ch == nil:
+		// The registry needs no credentials: there is no auth step.
+		return false, nil
+	case ch.Is("Basic"):
+		req, err := c.newRequest(ctx, http.MethodGet, "/v2/", nil)
+		if err != nil {
+			return false, err
+		}
+		if cl.hasCreds {
+			req.Header.Set("Authorization", basicValue(cl.user, cl.password))
+		}
+		resp, stop, err := c.exchange(ctx, cl, failures.Auth, req)
+		if err != nil || stop {
+			return stop, err
+		}
+		drain(resp.Body)
+		if cl.hasCreds {
+			cl.authz = basicValue(cl.user, cl.password)
+		}
+		return false, nil
+	default:
+		tok, stop, err := c.bearerToken(ctx, cl, ch, scopes)
+		if err != nil || stop {
+			return stop, err
+		}
+		cl.token = tok
+		cl.authz = "Bearer " + tok
+		return false, nil
+	}
+}
+
+type tokenKey struct {
+	realm, service string
+	hasCreds       bool
+	user           string
+	password       [sha256.Size]byte
+	scopes         string
+}
+
+type cachedToken struct {
+	token   string
+	expires time.Time // when the client stops using it
+}
+
+// normalizeScopes returns scopes sorted without duplicates or empty
+// strings, as a cache key part.
+func normalizeScopes(scopes []string) string {
+	s := slices.Clone(scopes)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	s = slices.DeleteFunc(s, func(x string) bool { return x == "" })
+	return strings.Join(s, "\n")
+}
+
+// bearerToken runs the auth step of a Bearer challenge: GET of the realm
+// with service, one scope parameter per scope, and account (with Basic
+// credentials when the call has them).
+func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scopes []string) (string, bool, error) {
+	realm, service := ch.Param("realm"), ch.Param("service")
+	key := tokenKey{realm: realm, service: service, hasCreds: cl.hasCreds, scopes: normalizeScopes(scopes)}
+	if cl.hasCreds {
+		key.user = cl.user
+		key.password = sha256.Sum256([]byte(cl.password))
+	}
+	if !cl.expecting() {
+		c.mu.Lock()
+		ct, ok := c.tokens[key]
+		c.mu.Unlock()
+		if ok && c.now().Before(ct.expires) {
+			cl.addSecret(ct.token)
+			return ct.token, false, nil
+		}
+	}
+
+	u, err := url.Parse(realm)
+	if err != nil {
+		return "", false, fmt.Errorf("v2proto: Bearer realm %q: %v", realm, err)
+	}
+	q := u.Query()
+	if service != "" {
+		q.Set("service", service)
+	}
+	for _, s := range scopes {
+		if s != "" {
+			q.Add("scope", s)
+		}
+	}
+	if cl.hasCreds && cl.user != "" {
+		q.Set("account", cl.user)
+	}
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", false, fmt.Errorf("v2proto: GET %s: %v", c.redactURL(u), err)
+	}
+	if cl.hasCreds {
+		req.Header.Set("Authorization", basicValue(cl.user, cl.password))
+	}
+	issued := c.now()
+	resp, stop, err := c.exchange(ctx, cl, failures.Auth, req)
+	if err != nil || stop {
+		return "", stop, err
+	}
+	defer resp.Body.Close()
+	rerr := func(got, want string) error {
+		return &ResponseError{Step: failures.Auth, Method: req.Method, Path: c.redactURL(req.URL),
+			Status: resp.StatusCode, What: "token response", Got: got, Want: want}
+	}
+	body, more := readAtMost(resp.Body, MaxTokenBody)
+	if more {
+		return "", false, rerr(fmt.Sprintf("more than %d bytes", MaxTokenBody), "a token response")
+	}
+	var tr struct {
+		Token        json.RawMessage `json:"token"`
+		AccessToken  json.RawMessage `json:"access_token"`
+		RefreshToken json.RawMessage `json:"refresh_token"`
+		ExpiresIn    json.RawMessage `json:"expires_in"`
+	}
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return "", false, rerr("that is not a JSON object", `{"token": "..."}`)
+	}
+	var token, access, refresh string
+	// Secrets first, so that nothing below can show them.
+	for _, f := range []struct {
+		raw json.RawMessage
+		dst *string
+	}{{tr.Token, &token}, {tr.AccessToken, &access}, {tr.RefreshToken, &refresh}} {
+		if json.Unmarshal(f.raw, f.dst) == nil {
+			cl.addSecret(*f.dst)
+		}
+	}
+	if token == "" {
+		token = access
+	}
+	if token == "" {
+		return "", false, rerr(`with no "token" or "access_token" string`, "a token")
+	}
+	if strings.ContainsFunc(token, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
+		return "", false, rerr("with a token holding spaces or control characters", "a token fit for an Authorization header")
+	}
+	lifetime := DefaultTokenLifetime
+	var secs float64
+	if len(tr.ExpiresIn) > 0 && string(tr.ExpiresIn) != "null" {
+		if json.Unmarshal(tr.ExpiresIn, &secs) != nil || secs < 0 || math.IsNaN(secs) {
+			return "", false, rerr(fmt.Sprintf("with expires_in %s", clip(string(tr.ExpiresIn), 40)), "a number of seconds")
+		}
+		if secs > 0 {
+			lifetime = time.Duration(math.Min(secs, 365*24*3600) * float64(time.Second))
+		}
+	}
+	c.mu.Lock()
+	c.tokens[key] = cachedToken{token: token, expires: issued.Add(lifetime - lifetime/10)}
+	c.mu.Unlock()
+	return token, false, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return fmt.Sprintf("%q...", s[:n])
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// drain reads a little of body, so that the connection may be reused, and
+// closes it.
+func drain(body io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(body, 4<<10))
+	body.Close()
+}

@@ -1,0 +1,158 @@
+package v2proto
+
+import (
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/registrytest/registrytest/failures"
+)
+
+// A CallOption configures one call of a Client method (Ping, Token,
+// Exchange, and the flows: Push, Pull, ...). Options that a method does not
+// use are ignored by it.
+type CallOption func(*callConfig)
+
+// callConfig is what a call's options set. It grows with the flows: each
+// new option adds a field here whose zero value is the OCI spec's default
+// behaviour, and a With... function that sets it. Flow methods read it
+// through their *call.
+type callConfig struct {
+	// Credentials; hasCreds is false for an anonymous call.
+	user, password string
+	hasCreds       bool
+
+	// Token scopes; scopesSet distinguishes "no scope at all"
+	// (WithScopes()) from "the flow's default scopes".
+	scopes    []string
+	scopesSet bool
+
+	// The expected failure, "" for none.
+	failure failures.Failure
+}
+
+// WithCredentials makes the call authenticate as user with password: Basic
+// credentials on the token request of a Bearer challenge, or on every
+// request of a Basic one. Without it a call is anonymous.
+func WithCredentials(user, password string) CallOption {
+	return func(cc *callConfig) {
+		cc.user, cc.password, cc.hasCreds = user, password, true
+	}
+}
+
+// WithScopes sets the scopes of the call's token request, each in the form
+// "repository:ns/repo:pull,push" (one scope parameter each). WithScopes()
+// with no scope asks for a token without any scope. Without it each method
+// asks for its default scopes (for example repository:<name>:pull to pull;
+// Ping and Exchange: none).
+func WithScopes(scopes ...string) CallOption {
+	return func(cc *callConfig) {
+		cc.scopes, cc.scopesSet = slices.Clone(scopes), true
+	}
+}
+
+// ExpectFailure makes the call expect the registry to refuse it with
+// failure f, per the client's table: the call runs as usual until a step at
+// which the table maps f; there the registry must answer the mapped status
+// (and one of the mapped error codes, when the table names some), and the
+// call stops and returns nil (and no result). Another answer there is a
+// *StatusError; finishing without reaching such a step is a
+// *MissedFailureError. An empty f expects no failure.
+func ExpectFailure(f failures.Failure) CallOption {
+	return func(cc *callConfig) { cc.failure = f }
+}
+
+// A call is the state of one method call: its options, and what the call
+// learnt on the way. Flow methods create one with newCall, pass it to
+// begin and exchange, and finish with end.
+type call struct {
+	callConfig
+	name string // the method, for errors: "Pull"
+
+	// satisfied reports that the expected failure was met at a step.
+	satisfied bool
+	// authz is the Authorization header value for requests to the
+	// registry, "" for none. begin sets it; a flow may clear it (to send
+	// requests without a token).
+	authz string
+	// token is the Bearer token begin obtained, "" for none.
+	token string
+	// secrets are the strings that must never reach a log line or an
+	// error text: the password, the Basic credentials, tokens.
+	secrets []string
+}
+
+// newCall returns the state of a call of the method named name with opts
+// applied.
+func (c *Client) newCall(name string, opts []CallOption) *call {
+	cl := &call{name: name}
+	for _, o := range opts {
+		if o != nil {
+			o(&cl.callConfig)
+		}
+	}
+	if cl.hasCreds {
+		cl.addSecret(cl.password)
+		cl.addSecret(basicValue(cl.user, cl.password))
+		cl.addSecret(base64.StdEncoding.EncodeToString([]byte(cl.user + ":" + cl.password)))
+	}
+	return cl
+}
+
+func basicValue(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+func (cl *call) addSecret(s string) {
+	if s != "" && !slices.Contains(cl.secrets, s) {
+		cl.secrets = append(cl.secrets, s)
+	}
+}
+
+// addQuerySecrets adds the values of u's query parameters that redactURL
+// hides.
+func (cl *call) addQuerySecrets(u *url.URL) {
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok || v == "" {
+			continue
+		}
+		if name, err := url.QueryUnescape(k); err == nil && safeQuery[name] {
+			continue
+		}
+		cl.addSecret(v)
+		if uv, err := url.QueryUnescape(v); err == nil {
+			cl.addSecret(uv)
+		}
+	}
+}
+
+// scopesOr returns the call's scopes when WithScopes set them, else
+// defaults.
+func (cl *call) scopesOr(defaults []string) []string {
+	if cl.scopesSet {
+		return cl.scopes
+	}
+	return defaults
+}
+
+// expecting reports whether the call expects a failure not met yet.
+func (cl *call) expecting() bool {
+	return cl.failure != "" && !cl.satisfied
+}
+
+// end finishes a call: it returns err when the flow failed, a
+// *MissedFailureError when the call expected a failure and never met it,
+// and nil otherwise. Flow methods end with it:
+//
+//	defer func() { err = cl.end(c, err) }()
+func (cl *call) end(c *Client, err error) error {
+	if err != nil {
+		return err
+	}
+	if cl.expecting() {
+		return &MissedFailureError{Call: cl.name, Failure: cl.failure, Table: c.table.Name(), Steps: c.table.StepsFor(cl.failure)}
+	}
+	return nil
+}
