@@ -30,6 +30,15 @@ type callConfig struct {
 
 	// The expected failure, "" for none.
 	failure failures.Failure
+
+	// The manifest schema of a flow ("" = Schema2).
+	schema Schema
+
+	// Each group of flows keeps its options in a struct of its own, declared
+	// in its own file.
+	push    pushOptions    // push.go: Push, PushList, blob uploads
+	pull    pullOptions    // pull.go: Pull, PullList, Delete
+	listing listingOptions // listing.go: Tags, Catalog, Referrers
 }
 
 // WithCredentials makes the call authenticate as user with password: Basic
