@@ -1,0 +1,124 @@
+package conformance
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/registrytest/registrytest/failures"
+)
+
+// A Target describes the registry under test: where it is, who may use it,
+// how it answers failures, what it supports, and how a scenario can put it
+// into a state.
+type Target struct {
+	// Name names the registry in reports, such as "distribution v3.1.2".
+	Name string
+	// URL is the registry's base URL, such as http://127.0.0.1:5000.
+	URL string
+	// HTTPClient sends the requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Table says how the registry answers each failure at each step (see
+	// package failures). Nil means failures.Distribution.
+	Table *failures.Table
+	// Users are the accounts by role. A role that is missing cannot be
+	// played: scenarios that need it are skipped. Owner is required; the
+	// Anonymous role needs no entry (it is always there, without
+	// credentials) but may carry a namespace.
+	Users map[Role]User
+	// Capabilities lists what the registry supports (see Capability).
+	// Scenarios that need a capability the list lacks are skipped, with the
+	// reason; a few capabilities switch the expected outcome instead.
+	Capabilities []Capability
+	// Control, when not nil, is how scenarios put the registry into a state.
+	// It may implement any of the state interfaces of this package
+	// (RegistryReadOnly, ...); a scenario that needs a state the Control
+	// does not implement is skipped, with the reason.
+	Control any
+	// Logf, when not nil, receives one line per HTTP exchange (as
+	// v2proto.WithLogf), for example t.Logf.
+	Logf func(format string, args ...any)
+}
+
+// Has reports whether the target lists capability c.
+func (t *Target) Has(c Capability) bool { return slices.Contains(t.Capabilities, c) }
+
+// A Role is the part a user plays in a scenario.
+type Role string
+
+// The roles. Quay's fixed users of the original tests become roles of the
+// target (devtable is Owner, public is Other, and so on).
+const (
+	// Owner owns its namespace: it may push, pull and delete there, and
+	// list the catalog. Every scenario that pushes does so as Owner unless
+	// it says otherwise.
+	Owner Role = "owner"
+	// Reader may pull the owner's repositories but not push to them.
+	Reader Role = "reader"
+	// Other is a user with no access to the owner's repositories.
+	Other Role = "other"
+	// OrgAdmin administers an organization namespace (Quay's buynlarge).
+	OrgAdmin Role = "org-admin"
+	// Creator is an organization member who may create repositories there.
+	Creator Role = "creator"
+	// Robot is a robot account with write access to the owner's namespace.
+	Robot Role = "robot"
+	// Anonymous sends no credentials.
+	Anonymous Role = "anonymous"
+)
+
+// A User is the account that plays a role.
+type User struct {
+	// Name and Password are the credentials; an empty Name means
+	// anonymous.
+	Name, Password string
+	// Namespace is where scenarios create the role's repositories, such as
+	// "alice" for repositories "alice/<scenario>-<random>". Empty means the
+	// Owner's namespace, or "conformance" when the Owner has none.
+	Namespace string
+}
+
+// A Capability is something a registry may or may not support. Each
+// scenario lists the capabilities it needs; SCENARIOS.md explains them.
+type Capability string
+
+// The capabilities. Those marked "switch" never cause a skip: they change the
+// outcome a scenario expects.
+const (
+	Auth              Capability = "auth"               // the registry demands credentials
+	Token             Capability = "token"              // Bearer tokens whose JWT access claim can be read
+	Roles             Capability = "roles"              // the target provides users by role
+	S1                Capability = "s1"                 // Docker schema1 signed manifests
+	S1U               Capability = "s1u"                // unsigned schema1 manifests as list children
+	Convert           Capability = "convert"            // by-tag GETs are down-converted when Accept lacks the stored type
+	Untagged          Capability = "untagged"           // switch: a manifest pushed by digest only stays pullable by digest
+	PostDigest        Capability = "post-digest"        // single-POST monolithic uploads
+	Cancel            Capability = "cancel"             // DELETE of an upload session
+	Range             Capability = "range"              // Range GETs of blobs
+	Mount             Capability = "mount"              // cross-repository blob mount
+	MountAuto         Capability = "mount-auto"         // switch: mount without from finds the blob
+	ChunkOverlap      Capability = "chunk-overlap"      // switch: an overlapping chunk is accepted, the overlap skipped (Quay)
+	Delete            Capability = "delete"             // manifest delete by digest
+	TagDelete         Capability = "tag-delete"         // manifest delete by tag
+	BlobDelete        Capability = "blob-delete"        // blob delete
+	TagPaging         Capability = "tag-paging"         // tags/list honours n and last and sends Link
+	Catalog           Capability = "catalog"            // /v2/_catalog
+	Referrers         Capability = "referrers"          // the OCI 1.1 referrers API
+	TagParam          Capability = "tag-param"          // PUT /manifests/<digest>?tag=
+	SHA512            Capability = "sha512"             // sha512 digests
+	Sparse            Capability = "sparse"             // switch: manifests whose blobs or children are absent are accepted
+	ForeignLayers     Capability = "foreign-layers"     // layers with urls that were never uploaded are accepted
+	NestedNames       Capability = "nested-names"       // switch: repository names of 3 or more components
+	LibraryAlias      Capability = "library-alias"      // x and library/x are one repository
+	ValidatesConfig   Capability = "validates-config"   // switch: image configs the registry cannot use are refused
+	ValidatesV1Chain  Capability = "validates-v1-chain" // the schema1 v1 parent chain is checked
+	ValidatesPlatform Capability = "validates-platform" // a list entry's platform is checked against its child
+)
+
+// AllCapabilities lists every capability, in the order of SCENARIOS.md.
+func AllCapabilities() []Capability {
+	return []Capability{
+		Auth, Token, Roles, S1, S1U, Convert, Untagged, PostDigest, Cancel, Range, Mount, MountAuto,
+		ChunkOverlap, Delete, TagDelete, BlobDelete, TagPaging, Catalog, Referrers, TagParam, SHA512,
+		Sparse, ForeignLayers, NestedNames, LibraryAlias, ValidatesConfig, ValidatesV1Chain, ValidatesPlatform,
+	}
+}
