@@ -1,0 +1,20 @@
+package schema1_test
+
+import (
+	"testing"
+
+	"github.com/registrytest/registrytest/internal/debianreg"
+	"github.com/registrytest/registrytest/internal/testreg"
+)
+
+// TestRegistryDebian pushes our schema1 manifests to the Debian
+// docker-registry 2.8.2 process (schema1 enabled) and reads them back. It
+// is skipped when docker-registry is not installed (apt-get install
+// docker-registry), and fails then when CI=true.
+func TestRegistryDebian(t *testing.T) {
+	r := debianreg.Start(t, testreg.Options{})
+	resigned := checkRegistrySchema1(t, r.URL)
+	if *update && resigned != nil {
+		writeSeed(t, "registry-debian-resigned", resigned)
+	}
+}

@@ -1,0 +1,18 @@
+package schema1_test
+
+import (
+	"testing"
+
+	"github.com/registrytest/registrytest/internal/dist28"
+	"github.com/registrytest/registrytest/internal/testreg"
+)
+
+// TestRegistryDist28 pushes our schema1 manifests to docker/distribution
+// v2.8.3 running in-process (schema1 enabled) and reads them back.
+func TestRegistryDist28(t *testing.T) {
+	r := dist28.Start(t, testreg.Options{})
+	resigned := checkRegistrySchema1(t, r.URL)
+	if *update && resigned != nil {
+		writeSeed(t, "registry-dist28-resigned", resigned)
+	}
+}
