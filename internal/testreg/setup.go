@@ -65,10 +65,18 @@ const BasicRealm = "registrytest-basic"
 // the same across restarts so upload sessions survive them.
 const HTTPSecret = "registrytest-http-secret"
 
-// TmpDir returns the directory for registry storage: /dev/shm when it is a
-// writable directory (distribution's filesystem driver is fastest there),
-// else os.TempDir().
+// TmpDirEnv is the environment variable that, when set, names the directory
+// TmpDir returns.
+const TmpDirEnv = "REGISTRYTEST_TMPDIR"
+
+// TmpDir returns the directory for registry storage and configuration
+// files: $REGISTRYTEST_TMPDIR when set, else /dev/shm when it is a writable
+// directory (distribution's filesystem driver is fastest there), else
+// os.TempDir().
 func TmpDir() string {
+	if d := os.Getenv(TmpDirEnv); d != "" {
+		return d
+	}
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		if f, err := os.CreateTemp("/dev/shm", "registrytest-probe-*"); err == nil {
 			f.Close()
@@ -84,12 +92,11 @@ func TmpDir() string {
 // file (AuthBasic), the token issuer, its CA bundle file and an HTTP server
 // on 127.0.0.1 serving it at /token (AuthToken). The caller must Close the
 // Setup, usually through Registry.Close.
-func Prepare(o Options, f Flavor) (s *Setup, err error) {
-	s = &Setup{Options: o, Flavor: f}
+func Prepare(o Options, f Flavor) (_ *Setup, err error) {
+	s := &Setup{Options: o, Flavor: f}
 	defer func() {
 		if err != nil {
 			s.Close()
-			s = nil
 		}
 	}()
 	if s.Options.CatalogMaxEntries <= 0 {

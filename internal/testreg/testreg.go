@@ -280,15 +280,21 @@ func RequireBinary(t testing.TB, name, pkg string) string {
 	return ""
 }
 
-// FreeAddr returns a 127.0.0.1:PORT address that was free a moment ago.
+// FreeAddr returns a 127.0.0.1:PORT address that was free a moment ago. It
+// retries for about a second when the system has no free port (as when
+// tens of thousands of loopback connections sit in TIME_WAIT).
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	var err error
+	for delay := 20 * time.Millisecond; delay < 1200*time.Millisecond; delay *= 2 {
+		var l net.Listener
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
+			addr := l.Addr().String()
+			l.Close()
+			return addr, nil
+		}
+		time.Sleep(delay)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr, nil
+	return "", fmt.Errorf("testreg.FreeAddr: %v", err)
 }
 
 // WaitReady polls GET url+"/v2/" until the server answers with any HTTP

@@ -161,8 +161,13 @@ func TestPrepareToken(t *testing.T) {
 	if y.Issuer != own || y.Service != "mine" {
 		t.Errorf("Options.TokenIssuer not used: Issuer %p (want %p), Service %q", y.Issuer, own, y.Service)
 	}
+	tmp := t.TempDir()
+	t.Setenv(TmpDirEnv, tmp)
 	if _, err := Prepare(Options{Auth: AuthMode(9)}, testFlavor); err == nil {
 		t.Errorf("Prepare with an unknown AuthMode: no error")
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("a failed Prepare left %v in %s", left, tmp)
 	}
 }
 
