@@ -75,8 +75,9 @@ func (c *Client) Ping(ctx context.Context, opts ...CallOption) (*PingResult, err
 // the registry does not challenge with Bearer (Basic, or no auth: the auth
 // step is then GET /v2/ with the credentials, or nothing), and "", nil when
 // the call's expected failure is met on the way. Tokens are cached per
-// credentials and scope set until 90% of their lifetime has passed, except
-// in calls that expect a failure, which always ask the token server.
+// credentials and scope set until 90% of their lifetime has passed, or
+// until the registry answers 401 to a request that carries one, except in
+// calls that expect a failure, which always ask the token server.
 func (c *Client) Token(ctx context.Context, scopes []string, opts ...CallOption) (string, error) {
 	cl := c.newCall("Token", opts)
 	p, stop, err := c.ping(ctx, cl)
@@ -148,13 +149,13 @@ func (c *Client) ping(ctx context.Context, cl *call) (*PingResult, bool, error) 
 			Status: resp.StatusCode, What: what, Got: got, Want: want}
 	}
 	if p.APIVersion != APIVersion {
-		return nil, false, rerr("Docker-Distribution-API-Version", fmt.Sprintf("%q", p.APIVersion), fmt.Sprintf("%q", APIVersion))
+		return nil, false, rerr("Docker-Distribution-API-Version", clip(c.redactText(cl, p.APIVersion), maxShown), fmt.Sprintf("%q", APIVersion))
 	}
 	if resp.StatusCode != http.StatusUnauthorized {
 		return p, false, nil
 	}
 	values := resp.Header.Values("WWW-Authenticate")
-	got := fmt.Sprintf("%q", c.redactText(cl, strings.Join(values, ", ")))
+	got := clip(c.redactText(cl, strings.Join(values, ", ")), maxShown)
 	chs, err := ParseChallenges(values)
 	if err != nil {
 		return nil, false, rerr("WWW-Authenticate", got, "challenges per RFC 7235 ("+err.Error()+")")
@@ -165,8 +166,15 @@ func (c *Client) ping(ctx context.Context, cl *call) (*PingResult, bool, error) 
 		return nil, false, rerr("WWW-Authenticate", got, "a Bearer or Basic challenge")
 	}
 	if ch.Is("Bearer") {
-		if u, err := url.Parse(ch.Param("realm")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, err := url.Parse(ch.Param("realm"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, false, rerr("WWW-Authenticate", got, "a Bearer challenge with an http or https realm")
+		}
+		// The realm may be on any host (a token server of its own is the
+		// rule), but credentials never go in clear text because an https
+		// registry said so.
+		if c.base.Scheme == "https" && u.Scheme != "https" {
+			return nil, false, rerr("WWW-Authenticate", got, "a Bearer challenge with an https realm (the registry is https)")
 		}
 	}
 	return p, false, nil
@@ -246,6 +254,7 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 		c.mu.Unlock()
 		if ok && c.now().Before(ct.expires) {
 			cl.addSecret(ct.token)
+			cl.tokenKey = &key
 			return ct.token, false, nil
 		}
 	}
@@ -284,8 +293,13 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 		return &ResponseError{Step: failures.Auth, Method: req.Method, Path: c.redactURL(req.URL),
 			Status: resp.StatusCode, What: "token response", Got: got, Want: want}
 	}
-	body, more := readAtMost(resp.Body, MaxTokenBody)
-	if more {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxTokenBody+1))
+	if err != nil {
+		// A body cut short or stalled until the context ended: no answer.
+		return "", false, &RequestError{Step: failures.Auth, Method: req.Method, Path: c.redactURL(req.URL), Err: err,
+			msg: "reading the token response: " + c.redactText(cl, causeText(err))}
+	}
+	if len(body) > MaxTokenBody {
 		return "", false, rerr(fmt.Sprintf("more than %d bytes", MaxTokenBody), "a token response")
 	}
 	var tr struct {
@@ -329,9 +343,27 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 	c.mu.Lock()
 	c.tokens[key] = cachedToken{token: token, expires: issued.Add(lifetime - lifetime/10)}
 	c.mu.Unlock()
+	cl.tokenKey = &key
 	return token, false, nil
 }
 
+// forgetToken drops tok from the token cache (key), when it is still
+// there: the registry refused it.
+func (c *Client) forgetToken(key *tokenKey, tok string) {
+	if key == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ct, ok := c.tokens[*key]; ok && ct.token == tok {
+		delete(c.tokens, *key)
+	}
+}
+
+// maxShown is how many bytes of a header value an error quotes.
+const maxShown = 256
+
+// clip quotes s, cut to its first n bytes (followed by "...") when longer.
 func clip(s string, n int) string {
 	if len(s) > n {
 		return fmt.Sprintf("%q...", s[:n])

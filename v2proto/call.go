@@ -85,12 +85,22 @@ type call struct {
 	// registry, "" for none. begin sets it; a flow may clear it (to send
 	// requests without a token).
 	authz string
-	// token is the Bearer token begin obtained, "" for none.
-	token string
+	// token is the Bearer token begin obtained, "" for none; tokenKey its
+	// key in the client's token cache.
+	token    string
+	tokenKey *tokenKey
 	// secrets are the strings that must never reach a log line or an
-	// error text: the password, the Basic credentials, tokens.
+	// error text: first (secrets[:keep]) the password, the Basic
+	// credentials, tokens, kept for the whole call; then the values of
+	// hidden query parameters of the latest requests (at most
+	// maxQuerySecrets of them: a registry's Links can make a call send
+	// thousands of URLs).
 	secrets []string
+	keep    int
 }
+
+// maxQuerySecrets is how many hidden query values a call keeps to redact.
+const maxQuerySecrets = 64
 
 // newCall returns the state of a call of the method named name with opts
 // applied.
@@ -113,10 +123,32 @@ func basicValue(user, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 }
 
+// addSecret adds s to the secrets kept for the whole call.
 func (cl *call) addSecret(s string) {
-	if s != "" && !slices.Contains(cl.secrets, s) {
-		cl.secrets = append(cl.secrets, s)
+	if s == "" {
+		return
 	}
+	if i := slices.Index(cl.secrets, s); i >= cl.keep {
+		cl.secrets = slices.Delete(cl.secrets, i, i+1)
+	} else if i >= 0 {
+		return
+	}
+	cl.keep = min(cl.keep, len(cl.secrets))
+	cl.secrets = slices.Insert(cl.secrets, cl.keep, s)
+	cl.keep++
+}
+
+// addQuerySecret adds s to the hidden query values, dropping the oldest
+// beyond maxQuerySecrets.
+func (cl *call) addQuerySecret(s string) {
+	if s == "" || slices.Contains(cl.secrets, s) {
+		return
+	}
+	cl.keep = min(cl.keep, len(cl.secrets))
+	if len(cl.secrets)-cl.keep >= maxQuerySecrets {
+		cl.secrets = slices.Delete(cl.secrets, cl.keep, cl.keep+1)
+	}
+	cl.secrets = append(cl.secrets, s)
 }
 
 // addQuerySecrets adds the values of u's query parameters that redactURL
@@ -130,9 +162,9 @@ func (cl *call) addQuerySecrets(u *url.URL) {
 		if name, err := url.QueryUnescape(k); err == nil && safeQuery[name] {
 			continue
 		}
-		cl.addSecret(v)
+		cl.addQuerySecret(v)
 		if uv, err := url.QueryUnescape(v); err == nil {
-			cl.addSecret(uv)
+			cl.addQuerySecret(uv)
 		}
 	}
 }

@@ -94,7 +94,7 @@ func quote(s string) string {
 //
 // Quoted strings may hold backslash escapes (quoted-pair). Empty list
 // elements are skipped. A value that does not follow the grammar is an
-// error naming the value and the byte offset, as in
+// error naming the value (its first 256 bytes) and the byte offset, as in
 // `v2proto.ParseChallenges: WWW-Authenticate "Bearer realm=\"x" at 15: unterminated quoted string`;
 // the challenges parsed before the error are returned with it. Note that
 // the grammar makes "Bearer realm=" a challenge with the token68 "realm=".
@@ -116,7 +116,8 @@ type chParser struct {
 }
 
 func (p *chParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("v2proto.ParseChallenges: WWW-Authenticate %q at %d: %s", p.s, p.i, fmt.Sprintf(format, args...))
+	// A hostile header may be megabytes long: quote its start only.
+	return fmt.Errorf("v2proto.ParseChallenges: WWW-Authenticate %s at %d: %s", clip(p.s, maxShown), p.i, fmt.Sprintf(format, args...))
 }
 
 func (p *chParser) skipWS() {

@@ -39,14 +39,47 @@ type Client struct {
 type Option func(*Client)
 
 // WithHTTPClient makes the client send its requests with hc (its
-// transport, redirect policy, jar and timeout). The default is
-// http.DefaultClient. A nil hc leaves the default.
+// transport, redirect policy, jar and timeout). The default is an
+// http.Client with http.DefaultTransport and net/http's redirect policy
+// (at most 10 redirects). A nil hc leaves the default.
+//
+// Whatever hc's redirect policy, the client never lets an Authorization
+// header follow a redirect to another scheme or host (host:port) than the
+// request's: it uses a copy of hc whose CheckRedirect removes the header
+// from such a redirected request before hc's own CheckRedirect (or the
+// default policy) sees it. (net/http alone keeps it for another port of the
+// same host name.)
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
-			c.hc = hc
+			c.hc = guardRedirects(hc)
 		}
 	}
+}
+
+// guardRedirects returns a copy of hc whose redirect policy removes the
+// Authorization header from a redirected request that goes to another
+// scheme or host than the first request of the chain, then applies hc's
+// policy, or net/http's default (stop after 10 redirects).
+func guardRedirects(hc *http.Client) *http.Client {
+	g := *hc
+	inner := hc.CheckRedirect
+	g.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 {
+			first := via[0].URL
+			if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
+				req.Header.Del("Authorization")
+			}
+		}
+		if inner != nil {
+			return inner(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &g
 }
 
 // WithLogf makes the client log one line per exchange with logf, which may
@@ -103,7 +136,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base:   &url.URL{Scheme: u.Scheme, Host: u.Host},
-		hc:     http.DefaultClient,
+		hc:     guardRedirects(&http.Client{}),
 		table:  failures.Distribution,
 		ua:     DefaultUserAgent,
 		now:    time.Now,

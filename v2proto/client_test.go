@@ -50,10 +50,11 @@ func TestNew(t *testing.T) {
 		}
 	}
 	tab := failures.Quay
-	hc := &http.Client{}
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: time.Hour}
 	c, _ := New("http://h", WithTable(tab), WithHTTPClient(hc), WithUserAgent("ua"), WithTable(nil), WithHTTPClient(nil))
-	if c.Table() != tab || c.hc != hc || c.ua != "ua" {
-		t.Errorf("options not applied: table %q, hc %p (want %p), ua %q", c.Table().Name(), c.hc, hc, c.ua)
+	// The client uses a copy of hc with a redirect policy of its own.
+	if c.Table() != tab || c.hc.Transport != hc.Transport || c.hc.Timeout != time.Hour || c.ua != "ua" {
+		t.Errorf("options not applied: table %q, transport %p (want %p), ua %q", c.Table().Name(), c.hc.Transport, hc.Transport, c.ua)
 	}
 }
 

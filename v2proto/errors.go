@@ -75,7 +75,9 @@ func codesOf(errs []RegistryError) []string {
 //
 //	GET /v2/ns/repo/manifests/latest = 401 UNAUTHORIZED, want 200 (get-manifest)
 //
-// with the codes of the answer's error body after its status. When the
+// with the codes of the answer's error body after its status (at most 8,
+// each quoted and cut to 64 bytes when it holds other characters than
+// letters, digits, '_', '.' and '-'). When the
 // call's expected failure is mapped at the step, the want names it and its
 // codes, any one of which would do:
 //
@@ -92,7 +94,8 @@ type StatusError struct {
 	// Path is the request's path and query, with the values of query
 	// parameters that may carry secrets (such as _state) replaced by
 	// REDACTED; the scheme and host lead it when the request went to
-	// another host than the registry (a token server).
+	// another host than the registry (a token server). A Path longer than
+	// 1 KiB is cut there and ends with "...".
 	Path string
 	// Got is the answer's status; Codes the codes of its error body, in
 	// order; Errors the parsed error body (nil when it was none).
@@ -121,8 +124,12 @@ type StatusError struct {
 func (e *StatusError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s = %d", e.Method, e.Path, e.Got)
-	for _, c := range e.Codes {
-		b.WriteString(" " + c)
+	for i, c := range e.Codes {
+		if i == maxCodesShown {
+			fmt.Fprintf(&b, " (and %d more codes)", len(e.Codes)-i)
+			break
+		}
+		b.WriteString(" " + showCode(c))
 	}
 	fmt.Fprintf(&b, ", want %d", e.Want)
 	for _, s := range e.Also {
@@ -142,6 +149,22 @@ func (e *StatusError) Error() string {
 		fmt.Fprintf(&b, " (%s)", e.Step)
 	}
 	return b.String()
+}
+
+// maxCodesShown is how many error-body codes a StatusError message shows.
+const maxCodesShown = 8
+
+// showCode returns code as a message shows it: as is when it looks like a
+// code (letters, digits, '_', '.', '-'; at most 64 bytes), else quoted and
+// cut to 64 bytes, so that a hostile body cannot make a message long or
+// break its line.
+func showCode(code string) string {
+	if len(code) <= 64 && code != "" && !strings.ContainsFunc(code, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '.' || r == '-')
+	}) {
+		return code
+	}
+	return clip(code, 64)
 }
 
 func joinSteps(steps []failures.Step, sep string) string {
@@ -194,9 +217,9 @@ type RequestError struct {
 }
 
 // Error returns the message in the form shown in the type's comment; it
-// holds no secret.
+// holds no secret, and at most the first KiB of the cause's text.
 func (e *RequestError) Error() string {
-	return fmt.Sprintf("%s %s: %s (%s)", e.Method, e.Path, e.msg, e.Step)
+	return fmt.Sprintf("%s %s: %s (%s)", e.Method, e.Path, cutText(e.msg, maxCause), e.Step)
 }
 
 // Unwrap returns the cause.

@@ -102,6 +102,11 @@ func (c *Client) exchange(ctx context.Context, cl *call, step failures.Step, req
 		c.log("%s: %s %s: %s (%s)", step, req.Method, path, rerr.msg, elapsed)
 		return nil, false, rerr
 	}
+	if resp.StatusCode == http.StatusUnauthorized && cl.token != "" && req.Header.Get("Authorization") == "Bearer "+cl.token {
+		// Refused (expired, revoked, lacking a scope): the next call asks
+		// for a new one. This call does not retry.
+		c.forgetToken(cl.tokenKey, cl.token)
+	}
 	redirect := ""
 	if resp.Request != nil && resp.Request.URL != nil && resp.Request.URL.String() != req.URL.String() {
 		cl.addQuerySecrets(resp.Request.URL)
@@ -111,7 +116,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, step failures.Step, req
 	if mapped {
 		body, _ := readAtMost(resp.Body, MaxErrorBody)
 		resp.Body.Close()
-		errs := parseErrorBody(body)
+		errs := c.redactErrors(cl, parseErrorBody(body))
 		codes := codesOf(errs)
 		if req.Method == http.MethodHead {
 			// A HEAD answer has no body: only its status can be checked.
@@ -127,7 +132,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, step failures.Step, req
 		c.log("%s: %s %s = %s (%s%s), want %s for %s: %s", step, req.Method, path, statusText(resp.StatusCode, codes), elapsed, redirect, exp, cl.failure, excerpt)
 		return nil, false, &StatusError{
 			Step: step, Method: req.Method, Path: path,
-			Got: resp.StatusCode, Codes: codes, Errors: c.redactErrors(cl, errs), Body: excerpt,
+			Got: resp.StatusCode, Codes: codes, Errors: errs, Body: excerpt,
 			Want: exp.Status, WantCodes: exp.Codes,
 			Failure: cl.failure, Mapped: true,
 		}
@@ -140,13 +145,13 @@ func (c *Client) exchange(ctx context.Context, cl *call, step failures.Step, req
 
 	body, _ := readAtMost(resp.Body, MaxErrorBody)
 	resp.Body.Close()
-	errs := parseErrorBody(body)
+	errs := c.redactErrors(cl, parseErrorBody(body))
 	codes := codesOf(errs)
 	excerpt := c.excerpt(cl, body)
 	c.log("%s: %s %s = %s (%s%s), want %d: %s", step, req.Method, path, statusText(resp.StatusCode, codes), elapsed, redirect, success, excerpt)
 	se := &StatusError{
 		Step: step, Method: req.Method, Path: path,
-		Got: resp.StatusCode, Codes: codes, Errors: c.redactErrors(cl, errs), Body: excerpt,
+		Got: resp.StatusCode, Codes: codes, Errors: errs, Body: excerpt,
 		Want: success, Also: slices.Clone(also),
 	}
 	if cl.expecting() {
@@ -172,24 +177,34 @@ func (c *Client) newRequest(ctx context.Context, method, ref string, body io.Rea
 
 // location returns the Location header of resp resolved against the URL
 // of the request that got resp (a registry may send a relative one), or a
-// *ResponseError when it is missing or not a URL.
+// *ResponseError when it is missing, not a URL, not an http or https URL
+// with a host, or an http URL from an https registry (a downgrade). It may
+// name another host than the registry's: exchange sends no credentials
+// there.
 func (c *Client) location(cl *call, step failures.Step, resp *http.Response) (*url.URL, error) {
 	if resp.Request == nil || resp.Request.URL == nil {
 		return nil, fmt.Errorf("v2proto: location: a response without its request (%s)", step)
 	}
 	loc := resp.Header.Get("Location")
-	rerr := func(got string) error {
+	rerr := func(want string) error {
 		return &ResponseError{Step: step, Method: resp.Request.Method, Path: c.redactURL(resp.Request.URL),
-			Status: resp.StatusCode, What: "Location", Got: got, Want: "a URL"}
+			Status: resp.StatusCode, What: "Location", Got: clip(c.redactText(cl, c.redactRef(loc)), maxShown), Want: want}
 	}
 	if loc == "" {
-		return nil, rerr(`""`)
+		return nil, rerr("a URL")
 	}
 	u, err := url.Parse(loc)
 	if err != nil {
-		return nil, rerr(fmt.Sprintf("%q", c.redactText(cl, c.redactRef(loc))))
+		return nil, rerr("a URL")
 	}
-	return resp.Request.URL.ResolveReference(u), nil
+	u = resp.Request.URL.ResolveReference(u)
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return nil, rerr("an http or https URL")
+	case c.base.Scheme == "https" && u.Scheme != "https":
+		return nil, rerr("an https URL (the registry is https)")
+	}
+	return u, nil
 }
 
 func (c *Client) log(format string, args ...any) {
@@ -198,11 +213,19 @@ func (c *Client) log(format string, args ...any) {
 	}
 }
 
+// statusText returns status and codes as a log line shows them (as
+// StatusError does).
 func statusText(status int, codes []string) string {
-	if len(codes) == 0 {
-		return fmt.Sprint(status)
+	var b strings.Builder
+	fmt.Fprint(&b, status)
+	for i, c := range codes {
+		if i == maxCodesShown {
+			fmt.Fprintf(&b, " (and %d more codes)", len(codes)-i)
+			break
+		}
+		b.WriteString(" " + showCode(c))
 	}
-	return fmt.Sprintf("%d %s", status, strings.Join(codes, " "))
+	return b.String()
 }
 
 // readAtMost reads r until EOF or max bytes, whichever comes first. It
@@ -225,7 +248,8 @@ var safeQuery = map[string]bool{
 
 // redactURL returns the path and query of u, with the values of query
 // parameters not in safeQuery replaced by REDACTED; scheme and host lead it
-// when u is not on the registry's host. User info is never shown.
+// when u is not on the registry's host. User info is never shown. A result
+// longer than 1 KiB is cut there and ends with "...".
 func (c *Client) redactURL(u *url.URL) string {
 	var b strings.Builder
 	if !c.sameHost(u) {
@@ -239,8 +263,13 @@ func (c *Client) redactURL(u *url.URL) string {
 	if u.RawQuery != "" || u.ForceQuery {
 		b.WriteString("?" + redactQuery(u.RawQuery))
 	}
-	return b.String()
+	// A registry chooses the URLs of Links and Locations: keep what an
+	// error or a log line shows of one bounded.
+	return cutText(b.String(), maxPathShown)
 }
+
+// maxPathShown is how many bytes of a URL redactURL shows.
+const maxPathShown = 1 << 10
 
 // redactRef redacts a URL reference given as text (which may not parse).
 func (c *Client) redactRef(ref string) string {
@@ -307,6 +336,7 @@ func (c *Client) excerpt(cl *call, body []byte) string {
 
 func (c *Client) redactErrors(cl *call, errs []RegistryError) []RegistryError {
 	for i := range errs {
+		errs[i].Code = c.redactText(cl, errs[i].Code)
 		errs[i].Message = c.redactText(cl, errs[i].Message)
 		if d := c.redactText(cl, string(errs[i].Detail)); d != string(errs[i].Detail) {
 			errs[i].Detail = []byte(`"REDACTED"`)
@@ -326,6 +356,23 @@ func causeText(err error) string {
 		text = ue.Err.Error()
 	}
 	return redactQueriesInText(text)
+}
+
+// maxCause is how many bytes of a transport error's text a RequestError
+// keeps: net/http quotes what it could not parse, which a hostile registry
+// can make megabytes long.
+const maxCause = 1 << 10
+
+// cutText returns s cut to its first n bytes (at a rune boundary),
+// followed by "..." when it was longer.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // redactQueriesInText redacts, as redactQuery does, every query string in

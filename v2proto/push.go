@@ -1,0 +1,352 @@
+package v2proto
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/registrytest/registrytest/failures"
+	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/schema2"
+)
+
+// A ManifestResult is what a manifest PUT answered.
+type ManifestResult struct {
+	// Reference is the tag or digest the PUT named.
+	Reference string
+	// Digest is the answer's Docker-Content-Digest, which equals the
+	// manifest's digest.
+	Digest digest.Digest
+	// Location is the answer's Location, absolute.
+	Location string
+	// Subject is the answer's OCI-Subject header ("" for none): the
+	// digest of the subject a registry with the referrers API indexed.
+	Subject string
+	// Tags are the answer's OCI-Tag headers, the tags a registry applied
+	// from ?tag= parameters (WithTagParams), in order.
+	Tags []string
+}
+
+// A PushedManifest is a manifest a push built and put.
+type PushedManifest struct {
+	BuiltManifest
+	// Put is what the PUT answered.
+	Put ManifestResult
+}
+
+// A PushResult is what Push or PushList built, uploaded and put.
+type PushResult struct {
+	// Manifests are the manifests put per tag, in the order of the tags
+	// (one entry, with Tag "", for a push by digest without tags). For
+	// PushList these are the list.
+	Manifests []*PushedManifest
+	// Children are the children of a list, put by digest before it, in
+	// that order (PushList only).
+	Children []*PushedManifest
+	// Blobs are the results of the blob uploads, distinct, in first-use
+	// order.
+	Blobs []*BlobResult
+	// Complete reports that every blob was finished and every manifest
+	// put. It is false when WithCancelUpload canceled the uploads, or when
+	// a blob's chunks (WithChunks) left bytes unsent: the push then stops
+	// before the manifests, as Quay's did, and Manifests is empty.
+	Complete bool
+}
+
+// Manifest returns the manifest put for tag, or nil.
+func (r *PushResult) Manifest(tag string) *PushedManifest {
+	if r == nil {
+		return nil
+	}
+	for _, m := range r.Manifests {
+		if m.Tag == tag || m.Put.Reference == tag {
+			return m
+		}
+	}
+	return nil
+}
+
+// Push pushes the image chain images (base first) to repository name with
+// each of tags, as Quay's V2 client does, and checks every answer:
+//
+//  1. ping and auth (repository:<name>:push,pull, and pull on the
+//     WithMounts sources, unless WithScopes);
+//  2. the manifest of the call's schema (WithSchema, Schema2 by default)
+//     is built as BuildManifest describes: one per tag for schema1, which
+//     names the tag, one for all tags otherwise;
+//  3. the distinct blobs they reference (layers, empty layers, config;
+//     never foreign layers) are uploaded as PushBlob describes, up to
+//     WithUploadConcurrency at once;
+//  4. each manifest is put at its tag (at its digest with
+//     WithPushByDigest) with its media type as Content-Type (or
+//     WithManifestContentType's), and the registry must answer 201 with
+//     Docker-Content-Digest equal to the manifest's digest, and a Location
+//     (put-manifest).
+//
+// With no tags Push needs WithPushByDigest, and puts one manifest by
+// digest. WithInvalidBlobReferences makes the call expect
+// failures.InvalidBlob unless it expects another failure.
+//
+// When the call's expected failure is met, Push returns nil, nil. When
+// the uploads stop before finishing (see PushResult.Complete), it returns
+// the result without putting a manifest. Blob errors are *BlobError.
+func (c *Client) Push(ctx context.Context, name string, tags []string, images []fixtures.Image, opts ...CallOption) (res *PushResult, err error) {
+	cl := c.newCall("Push", opts)
+	defer func() {
+		if err = cl.end(c, err); err != nil {
+			res = nil
+		}
+	}()
+	if cl.push.invalidBlobRefs && cl.failure == "" {
+		cl.failure = failures.InvalidBlob
+	}
+	if len(tags) == 0 && !cl.push.byDigest {
+		return nil, fmt.Errorf("v2proto.Push(%q): no tags, want at least one or WithPushByDigest", name)
+	}
+	// Build first: a manifest that cannot be built fails before any
+	// exchange.
+	schema := cl.schemaOrDefault()
+	buildTags := tags
+	if len(buildTags) == 0 {
+		buildTags = []string{""}
+	}
+	built := make([]*BuiltManifest, len(buildTags))
+	for i, tag := range buildTags {
+		if i > 0 && schema != Schema1 {
+			// One manifest for every tag.
+			b := *built[0]
+			b.Tag = tag
+			built[i] = &b
+			continue
+		}
+		b, err := buildImageManifest(&cl.callConfig, schema, name, tag, images, nil, true)
+		if err != nil {
+			return nil, fmt.Errorf("v2proto.Push(%q): building the %s manifest: %v", name, schema, err)
+		}
+		b.Tag = tag
+		built[i] = b
+	}
+
+	if stop, err := c.begin(ctx, cl, pushScopes(cl, name)); err != nil || stop {
+		return nil, err
+	}
+	var blobs []Blob
+	for _, b := range built {
+		for _, bl := range b.Blobs {
+			blobs = addBlob(blobs, bl)
+		}
+	}
+	results, stop, err := c.uploadBlobs(ctx, cl, name, blobs)
+	if err != nil || stop {
+		return nil, err
+	}
+	res = &PushResult{Blobs: results}
+	if !allFinished(results) {
+		return res, nil
+	}
+	for i, b := range built {
+		ref := buildTags[i]
+		if cl.push.byDigest {
+			ref = string(b.Digest)
+		}
+		pm, stop, err := c.putBuilt(ctx, cl, name, ref, b, false, true)
+		if err != nil || stop {
+			return nil, err
+		}
+		res.Manifests = append(res.Manifests, pm)
+	}
+	res.Complete = true
+	return res, nil
+}
+
+func allFinished(results []*BlobResult) bool {
+	for _, r := range results {
+		if !r.Finished {
+			return false
+		}
+	}
+	return true
+}
+
+// PushList pushes the list or index list (list.Index must be set) and its
+// children to repository name with each of tags, as Quay's push_list does:
+//
+//  1. ping and auth as Push;
+//  2. the children are built: image chains in the call's schema (or
+//     WithChildSchemas'), schema1 ones unsigned (media type
+//     application/vnd.docker.distribution.manifest.v1+json), OCI artifacts
+//     and nested indexes as they are, with their subjects, annotations and
+//     platforms; the list is a Docker manifest list, or an OCI index when
+//     the call's schema is OCI;
+//  3. the distinct blobs of every child are uploaded as Push does;
+//  4. each child is put by digest (put-manifest; put-manifest-list for a
+//     nested index), every manifest after those it references, each once;
+//  5. the list is put at each tag (at its digest with WithPushByDigest)
+//     with its media type (or WithManifestContentType's)
+//     (put-manifest-list).
+//
+// Every PUT must answer 201 with Docker-Content-Digest equal to the
+// manifest's digest, and a Location. Results and expected failures are as
+// for Push.
+func (c *Client) PushList(ctx context.Context, name string, tags []string, list *fixtures.Manifest, opts ...CallOption) (res *PushResult, err error) {
+	cl := c.newCall("PushList", opts)
+	defer func() {
+		if err = cl.end(c, err); err != nil {
+			res = nil
+		}
+	}()
+	if list == nil || list.Index == nil {
+		return nil, fmt.Errorf("v2proto.PushList(%q): want a manifest with an Index", name)
+	}
+	if len(tags) == 0 && !cl.push.byDigest {
+		return nil, fmt.Errorf("v2proto.PushList(%q): no tags, want at least one or WithPushByDigest", name)
+	}
+	tag := "latest"
+	if len(tags) > 0 && tags[0] != "" {
+		tag = tags[0]
+	}
+	lb := &listBuilder{cc: &cl.callConfig, name: name, tag: tag, built: map[*fixtures.Manifest]*BuiltManifest{}, topManifest: list}
+	top, err := lb.build(list, cl.schemaOrDefault(), true)
+	if err != nil {
+		return nil, fmt.Errorf("v2proto.PushList(%q): building the list: %v", name, err)
+	}
+
+	if stop, err := c.begin(ctx, cl, pushScopes(cl, name)); err != nil || stop {
+		return nil, err
+	}
+	results, stop, err := c.uploadBlobs(ctx, cl, name, top.Blobs)
+	if err != nil || stop {
+		return nil, err
+	}
+	res = &PushResult{Blobs: results}
+	if !allFinished(results) {
+		return res, nil
+	}
+	put := map[digest.Digest]bool{}
+	for _, ch := range lb.order {
+		if put[ch.Digest] {
+			continue
+		}
+		put[ch.Digest] = true
+		pm, stop, err := c.putBuilt(ctx, cl, name, string(ch.Digest), ch, isIndex(ch.MediaType), false)
+		if err != nil || stop {
+			return nil, err
+		}
+		res.Children = append(res.Children, pm)
+	}
+	refs := tags
+	if len(refs) == 0 {
+		refs = []string{""}
+	}
+	for _, t := range refs {
+		ref := t
+		if cl.push.byDigest {
+			ref = string(top.Digest)
+		}
+		b := *top
+		b.Tag = t
+		pm, stop, err := c.putBuilt(ctx, cl, name, ref, &b, true, true)
+		if err != nil || stop {
+			return nil, err
+		}
+		res.Manifests = append(res.Manifests, pm)
+	}
+	res.Complete = true
+	return res, nil
+}
+
+func isIndex(mediaType string) bool { return schema2.KindOf(mediaType).IsIndex() }
+
+// putBuilt puts b at ref. list chooses the step; override says whether
+// WithManifestContentType applies.
+func (c *Client) putBuilt(ctx context.Context, cl *call, name, ref string, b *BuiltManifest, list, override bool) (*PushedManifest, bool, error) {
+	ct := b.MediaType
+	if override && cl.push.contentType != "" {
+		ct = cl.push.contentType
+	}
+	mr, stop, err := c.putManifest(ctx, cl, name, ref, ct, b.MediaType, b.Bytes, list, nil, b.Digest)
+	if err != nil || stop {
+		return nil, stop, err
+	}
+	return &PushedManifest{BuiltManifest: *b, Put: *mr}, false, nil
+}
+
+// PushManifest puts body, a manifest of mediaType, at reference (a tag or
+// a digest) in repository name: PUT /v2/<name>/manifests/<reference>, with
+// one ?tag= parameter per WithTagParams tag, Content-Type mediaType (or
+// WithManifestContentType's), at the put-manifest-list step for a list or
+// index media type and at put-manifest otherwise. The registry must answer
+// 201 with Docker-Content-Digest equal to the manifest's digest (the
+// digest of body in the answer's algorithm, or of the payload of a signed
+// schema1 manifest) and a Location. The token asks for
+// repository:<name>:push,pull unless WithScopes.
+//
+// It returns nil, nil when the call's expected failure is met.
+func (c *Client) PushManifest(ctx context.Context, name, reference, mediaType string, body []byte, opts ...CallOption) (res *ManifestResult, err error) {
+	cl := c.newCall("PushManifest", opts)
+	defer func() {
+		if err = cl.end(c, err); err != nil {
+			res = nil
+		}
+	}()
+	if stop, err := c.begin(ctx, cl, pushScopes(cl, name)); err != nil || stop {
+		return nil, err
+	}
+	ct := mediaType
+	if cl.push.contentType != "" {
+		ct = cl.push.contentType
+	}
+	res, stop, err := c.putManifest(ctx, cl, name, reference, ct, mediaType, body, isIndex(mediaType), cl.push.tagParams, "")
+	if err != nil || stop {
+		return nil, err
+	}
+	return res, nil
+}
+
+// putManifest runs one manifest PUT and checks its answer: its
+// Docker-Content-Digest must be want or, when want is "", the digest of
+// the manifest in the answer's algorithm.
+func (c *Client) putManifest(ctx context.Context, cl *call, name, ref, contentType, mediaType string, body []byte, list bool, tagParams []string, want digest.Digest) (*ManifestResult, bool, error) {
+	path := "/v2/" + name + "/manifests/" + ref
+	if len(tagParams) > 0 {
+		q := url.Values{"tag": tagParams}
+		path += "?" + q.Encode()
+	}
+	req, err := c.pushRequest(ctx, cl, http.MethodPut, path, bytes.NewReader(body), int64(len(body)), contentType)
+	if err != nil {
+		return nil, false, err
+	}
+	step := failures.PutManifest
+	if list {
+		step = failures.PutManifestList
+	}
+	resp, stop, err := c.exchange(ctx, cl, step, req)
+	if err != nil || stop {
+		return nil, stop, err
+	}
+	drain(resp.Body)
+	res := &ManifestResult{Reference: ref, Subject: resp.Header.Get("OCI-Subject"), Tags: resp.Header.Values("OCI-Tag")}
+	got := digest.Digest(resp.Header.Get("Docker-Content-Digest"))
+	if want == "" {
+		alg := digest.Canonical
+		if got.Validate() == nil && got.Algorithm().Available() {
+			alg = got.Algorithm()
+		}
+		want = manifestDigest(mediaType, body, alg)
+	}
+	if got != want {
+		return nil, false, c.respError(cl, step, resp, "Docker-Content-Digest", strconv.Quote(string(got)), strconv.Quote(string(want)))
+	}
+	res.Digest = got
+	loc, err := c.location(cl, step, resp)
+	if err != nil {
+		return nil, false, err
+	}
+	res.Location = loc.String()
+	return res, false, nil
+}
