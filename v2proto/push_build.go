@@ -98,7 +98,8 @@ func (m *BuiltManifest) Descriptor() v1.Descriptor {
 //   - Schema2 and OCI: the non-empty images' layers (Docker: the gzip or
 //     foreign layer type; OCI: the layer's own media type), and an image
 //     config {"os": "linux", ("architecture": "amd64" for OCI), "rootfs":
-//     {"type": "layers", "diff_ids": []}, "history": one entry per image
+//     {"type": "layers", "diff_ids": the listed layers' uncompressed digests
+//     ([] with WithEmptyDiffIDs, as Quay)}, "history": one entry per image
 //     ({"created", "created_by", ("empty_layer": true)}), "config": the
 //     leaf's config}, compact; without "history" when WithBrokenConfig is
 //     set or the leaf has OmitHistory. Empty layers are uploaded but not
@@ -233,7 +234,15 @@ func imageConfig(cc *callConfig, f schema2.Family, images []fixtures.Image, plat
 	case f == schema2.OCI:
 		cfg = append(cfg, fixtures.ConfigField{Key: "architecture", Value: "amd64"})
 	}
-	cfg = append(cfg, fixtures.ConfigField{Key: "rootfs", Value: fixtures.Config{{Key: "type", Value: "layers"}, {Key: "diff_ids", Value: []string{}}}})
+	diffIDs := []digest.Digest{}
+	if !cc.push.emptyDiffIDs {
+		for _, im := range images {
+			if !im.Empty && im.Layer != nil {
+				diffIDs = append(diffIDs, im.Layer.DiffID())
+			}
+		}
+	}
+	cfg = append(cfg, fixtures.ConfigField{Key: "rootfs", Value: fixtures.Config{{Key: "type", Value: "layers"}, {Key: "diff_ids", Value: diffIDs}}})
 	broken := cc.push.brokenConfig || (len(images) > 0 && images[len(images)-1].OmitHistory)
 	if !broken {
 		history := make([]fixtures.Config, len(images))

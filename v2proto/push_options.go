@@ -31,6 +31,7 @@ type pushOptions struct {
 	acceptSet       bool
 	invalidBlobRefs bool
 	brokenConfig    bool
+	emptyDiffIDs    bool
 	ensureASCII     bool
 	key             *schema1.Key
 	tagParams       []string
@@ -175,6 +176,16 @@ func WithInvalidBlobReferences() CallOption {
 // refuses the manifest (failures.InvalidManifest).
 func WithBrokenConfig() CallOption {
 	return func(cc *callConfig) { cc.push.brokenConfig = true }
+}
+
+// WithEmptyDiffIDs makes Push write schema2 and OCI image configs with
+// "rootfs": {"type": "layers", "diff_ids": []}, as Quay's client does. By
+// default diff_ids lists the digest of each listed layer's uncompressed
+// content, in order, as the image spec requires and real clients write it;
+// distribution 2.8 converts a schema2 manifest to schema1 for an old client
+// only when diff_ids match the layers.
+func WithEmptyDiffIDs() CallOption {
+	return func(cc *callConfig) { cc.push.emptyDiffIDs = true }
 }
 
 // WithEnsureASCII makes the manifests, image configs and v1Compatibility

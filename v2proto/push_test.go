@@ -59,7 +59,7 @@ func layerDigests(images []fixtures.Image, skipEmpty bool) []digest.Digest {
 
 func TestBuildManifestSchema2(t *testing.T) {
 	images := fixtures.EmptyLayers()
-	m, err := BuildManifest("ns/repo", "latest", images)
+	m, err := BuildManifest("ns/repo", "latest", images, WithEmptyDiffIDs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBuildManifestSchema2(t *testing.T) {
 		t.Errorf("schema2.ValidateConfig: %v", err)
 	}
 	// The same on every run.
-	again, _ := BuildManifest("ns/repo", "latest", fixtures.EmptyLayers())
+	again, _ := BuildManifest("ns/repo", "latest", fixtures.EmptyLayers(), WithEmptyDiffIDs())
 	if again.Digest != m.Digest {
 		t.Errorf("second build digest %s, want %s", again.Digest, m.Digest)
 	}
@@ -109,8 +109,10 @@ func TestBuildManifestConfigs(t *testing.T) {
 		{"entrypoint", fixtures.Sized(), nil, `"created_by":"/bin/sh -c #(nop) ENTRYPOINT ['hello']"`, ""},
 		{"leaf config", fixtures.Sized(), nil, `"config":{"foo":"childbar","Entrypoint":["hello"]}`, ""},
 		{"oci architecture", fixtures.Basic(), []CallOption{WithSchema(OCI)}, `{"os":"linux","architecture":"amd64","rootfs"`, ""},
-		{"broken", fixtures.Basic(), []CallOption{WithBrokenConfig()}, `{"os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`, `"history"`},
-		{"broken fixture", fixtures.BrokenConfig(), nil, `"diff_ids":[]}}`, `"history"`},
+		{"broken", fixtures.Basic(), []CallOption{WithBrokenConfig(), WithEmptyDiffIDs()}, `{"os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`, `"history"`},
+		{"broken fixture", fixtures.BrokenConfig(), []CallOption{WithEmptyDiffIDs()}, `"diff_ids":[]}}`, `"history"`},
+		{"diff ids", fixtures.EmptyLayers(), nil, `"diff_ids":["` + string(fixtures.EmptyLayers()[0].Layer.DiffID()) + `","` +
+			string(fixtures.EmptyLayers()[2].Layer.DiffID()) + `","` + string(fixtures.EmptyLayers()[4].Layer.DiffID()) + `"]}`, ""},
 		{"utf-8", fixtures.Emoji(), nil, `"comment":"` + fixtures.EmojiComment + `"`, `\u`},
 		{"ensure ascii", fixtures.Emoji(), []CallOption{WithEnsureASCII()}, `"comment":"\ud83d\ude31","author":"S\u00f4m\u00e9 guy"`, fixtures.EmojiComment},
 		{"empty manifest", nil, nil, `"history":[]}`, `"config"`},
