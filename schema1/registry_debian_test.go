@@ -12,9 +12,5 @@ import (
 // is skipped when docker-registry is not installed (apt-get install
 // docker-registry), and fails then when CI=true.
 func TestRegistryDebian(t *testing.T) {
-	r := debianreg.Start(t, testreg.Options{})
-	resigned := checkRegistrySchema1(t, r.URL)
-	if *update && resigned != nil {
-		writeSeed(t, "registry-debian-resigned", resigned)
-	}
+	testRegistry(t, debianreg.Start(t, testreg.Options{}).URL, "registry-debian-resigned")
 }

@@ -10,9 +10,5 @@ import (
 // TestRegistryDist28 pushes our schema1 manifests to docker/distribution
 // v2.8.3 running in-process (schema1 enabled) and reads them back.
 func TestRegistryDist28(t *testing.T) {
-	r := dist28.Start(t, testreg.Options{})
-	resigned := checkRegistrySchema1(t, r.URL)
-	if *update && resigned != nil {
-		writeSeed(t, "registry-dist28-resigned", resigned)
-	}
+	testRegistry(t, dist28.Start(t, testreg.Options{}).URL, "registry-dist28-resigned")
 }

@@ -110,6 +110,17 @@ func errorCodes(body []byte) []string {
 	return codes
 }
 
+// testRegistry runs checkRegistrySchema1 against the registry at base and,
+// with -update, writes the re-signed answer it returns as the fuzz seed
+// named seed.
+func testRegistry(t *testing.T, base, seed string) {
+	t.Helper()
+	resigned := checkRegistrySchema1(t, base)
+	if *update && resigned != nil {
+		writeSeed(t, seed, resigned)
+	}
+}
+
 // checkRegistrySchema1 runs the schema1 checks against a 2.8 registry:
 // manifests we sign (ES256, ES384, ES512, RS256, x5c) are accepted with
 // our digest; the registry's re-signed answer parses and verifies with

@@ -68,41 +68,11 @@ func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte(`{"schemaVersion":2,"config":{"mediaType":"a/b","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}`))
 	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{},"layers":[{}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := schema2.ParseManifest(b)
-		if err != nil {
-			requireError(t, "schema2.ParseManifest", err)
-			return
-		}
-		if err := m.Validate(); err != nil {
-			t.Fatalf("ParseManifest(%q).Validate() error: %v", b, err)
-		}
-		built, err := m.Build(schema2.Options{})
-		if err != nil {
-			t.Fatalf("ParseManifest(%q).Build() error: %v", b, err)
-		}
-		again, err := schema2.ParseManifest(built.Bytes())
-		if err != nil {
-			t.Fatalf("ParseManifest(Build(ParseManifest(%q))) error: %v", b, err)
-		}
-		if diff := cmp.Diff(m, again, cmpOpts); diff != "" {
-			t.Fatalf("ParseManifest(Build(ParseManifest(%q))) mismatch (-want +got):\n%s", b, diff)
-		}
-		for _, ct := range []string{"", m.Kind().MediaType()} {
-			if k, err := schema2.Detect(ct, b); k != m.Kind() || err != nil {
-				t.Fatalf("Detect(%q, %q) = %v, %v, want %v, nil", ct, b, k, err, m.Kind())
-			}
-		}
-		if _, err := schema2.ParseIndex(b); err == nil {
-			t.Fatalf("ParseIndex(%q) = nil error for an image manifest, want an error", b)
-		}
-		// What encoding/json (as distribution decodes) reads must agree.
-		var std v1.Manifest
-		if err := json.Unmarshal(b, &std); err != nil {
-			t.Fatalf("json.Unmarshal(%q) error: %v; ParseManifest accepted it", b, err)
-		}
-		if diff := cmp.Diff(std, m.Manifest, cmpOpts); diff != "" && !caseVariants(b) {
-			t.Fatalf("ParseManifest(%q) disagrees with encoding/json (-json +ParseManifest):\n%s", b, diff)
-		}
+		checkDocument(t, b, docParser[*schema2.Manifest, v1.Manifest]{
+			name: "ParseManifest", what: "an image manifest",
+			parse: schema2.ParseManifest, model: func(m *schema2.Manifest) v1.Manifest { return m.Manifest },
+			otherName: "ParseIndex", other: func(b []byte) error { _, err := schema2.ParseIndex(b); return err },
+		})
 	})
 }
 
@@ -110,41 +80,73 @@ func FuzzParseIndex(f *testing.F) {
 	f.Add([]byte(`{"schemaVersion":2,"manifests":[]}`))
 	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"platform":{"features":[]}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ix, err := schema2.ParseIndex(b)
-		if err != nil {
-			requireError(t, "schema2.ParseIndex", err)
-			return
-		}
-		if err := ix.Validate(); err != nil {
-			t.Fatalf("ParseIndex(%q).Validate() error: %v", b, err)
-		}
-		built, err := ix.Build(schema2.Options{})
-		if err != nil {
-			t.Fatalf("ParseIndex(%q).Build() error: %v", b, err)
-		}
-		again, err := schema2.ParseIndex(built.Bytes())
-		if err != nil {
-			t.Fatalf("ParseIndex(Build(ParseIndex(%q))) error: %v", b, err)
-		}
-		if diff := cmp.Diff(ix, again, cmpOpts); diff != "" {
-			t.Fatalf("ParseIndex(Build(ParseIndex(%q))) mismatch (-want +got):\n%s", b, diff)
-		}
-		for _, ct := range []string{"", ix.Kind().MediaType()} {
-			if k, err := schema2.Detect(ct, b); k != ix.Kind() || err != nil {
-				t.Fatalf("Detect(%q, %q) = %v, %v, want %v, nil", ct, b, k, err, ix.Kind())
-			}
-		}
-		if _, err := schema2.ParseManifest(b); err == nil {
-			t.Fatalf("ParseManifest(%q) = nil error for an index, want an error", b)
-		}
-		var std v1.Index
-		if err := json.Unmarshal(b, &std); err != nil {
-			t.Fatalf("json.Unmarshal(%q) error: %v; ParseIndex accepted it", b, err)
-		}
-		if diff := cmp.Diff(std, ix.Index, cmpOpts); diff != "" && !caseVariants(b) {
-			t.Fatalf("ParseIndex(%q) disagrees with encoding/json (-json +ParseIndex):\n%s", b, diff)
-		}
+		checkDocument(t, b, docParser[*schema2.Index, v1.Index]{
+			name: "ParseIndex", what: "an index",
+			parse: schema2.ParseIndex, model: func(ix *schema2.Index) v1.Index { return ix.Index },
+			otherName: "ParseManifest", other: func(b []byte) error { _, err := schema2.ParseManifest(b); return err },
+		})
 	})
+}
+
+// document is what checkDocument needs of a parsed manifest or index.
+type document interface {
+	Validate() error
+	Build(schema2.Options) (*schema2.Built, error)
+	Kind() schema2.Kind
+}
+
+// docParser describes a parser of FuzzParseManifest or FuzzParseIndex:
+// parse (called name) reads what (a document) into D, whose image-spec
+// model S (what encoding/json reads, as distribution decodes) is model;
+// other (called otherName) is the parser of the other kind.
+type docParser[D document, S any] struct {
+	name, what string
+	parse      func([]byte) (D, error)
+	model      func(D) S
+	otherName  string
+	other      func([]byte) error
+}
+
+// checkDocument checks what the fuzz targets require of b: p.parse refuses
+// it with a *schema2.Error, or the document validates, builds to bytes that
+// parse back to the same, is detected as its kind, is refused by the other
+// parser, and reads the same through encoding/json.
+func checkDocument[D document, S any](t *testing.T, b []byte, p docParser[D, S]) {
+	t.Helper()
+	d, err := p.parse(b)
+	if err != nil {
+		requireError(t, "schema2."+p.name, err)
+		return
+	}
+	if err := d.Validate(); err != nil {
+		t.Fatalf("%s(%q).Validate() error: %v", p.name, b, err)
+	}
+	built, err := d.Build(schema2.Options{})
+	if err != nil {
+		t.Fatalf("%s(%q).Build() error: %v", p.name, b, err)
+	}
+	again, err := p.parse(built.Bytes())
+	if err != nil {
+		t.Fatalf("%s(Build(%s(%q))) error: %v", p.name, p.name, b, err)
+	}
+	if diff := cmp.Diff(d, again, cmpOpts); diff != "" {
+		t.Fatalf("%s(Build(%s(%q))) mismatch (-want +got):\n%s", p.name, p.name, b, diff)
+	}
+	for _, ct := range []string{"", d.Kind().MediaType()} {
+		if k, err := schema2.Detect(ct, b); k != d.Kind() || err != nil {
+			t.Fatalf("Detect(%q, %q) = %v, %v, want %v, nil", ct, b, k, err, d.Kind())
+		}
+	}
+	if err := p.other(b); err == nil {
+		t.Fatalf("%s(%q) = nil error for %s, want an error", p.otherName, b, p.what)
+	}
+	var std S
+	if err := json.Unmarshal(b, &std); err != nil {
+		t.Fatalf("json.Unmarshal(%q) error: %v; %s accepted it", b, err, p.name)
+	}
+	if diff := cmp.Diff(std, p.model(d), cmpOpts); diff != "" && !caseVariants(b) {
+		t.Fatalf("%s(%q) disagrees with encoding/json (-json +%s):\n%s", p.name, b, p.name, diff)
+	}
 }
 
 func FuzzParseConfig(f *testing.F) {

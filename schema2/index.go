@@ -72,19 +72,10 @@ func (ix Index) Validate() error { return ix.validate("schema2.Index.Validate", 
 // validate checks the rules listed on Validate. parsed says the model
 // comes from a parser, which rejected repeated members already.
 func (ix Index) validate(fn string, parsed bool) error {
-	if ix.SchemaVersion != 2 {
-		return &Error{fn, "schemaVersion", fmt.Sprint(ix.SchemaVersion), "2"}
-	}
-	docker := false
-	switch ix.MediaType {
-	case MediaTypeManifestList:
-		docker = true
-	case v1.MediaTypeImageIndex, "":
-	default:
-		return &Error{fn, "mediaType", quote(ix.MediaType), fmt.Sprintf("%q, %q or none", MediaTypeManifestList, v1.MediaTypeImageIndex)}
-	}
-	if ix.ArtifactType != "" && !validMediaType(ix.ArtifactType) {
-		return &Error{fn, "artifactType", quote(ix.ArtifactType), "a media type (type/subtype, RFC 6838)"}
+	e := ix.envelope()
+	docker, err := e.validateHead(fn, indexFamily)
+	if err != nil {
+		return err
 	}
 	if n := len(ix.PlatformFeatures); n != 0 && n != len(ix.Manifests) {
 		return &Error{fn, "PlatformFeatures", plural(n, "entry", "entries"), fmt.Sprintf("none or %d (one per manifests entry)", len(ix.Manifests))}
@@ -105,12 +96,19 @@ func (ix Index) validate(fn string, parsed bool) error {
 			return &Error{fn, index("PlatformFeatures", i), plural(len(ix.PlatformFeatures[i]), "feature", "features"), "none for a child without a platform"}
 		}
 	}
-	if ix.Subject != nil {
-		if err := validateDescriptor(fn, "subject", ix.Subject); err != nil {
-			return err
-		}
+	return e.validateTail(fn, indexFamily, parsed)
+}
+
+// envelope returns the members ix shares with a Manifest.
+func (ix *Index) envelope() *envelope {
+	return &envelope{
+		schemaVersion: ix.SchemaVersion,
+		mediaType:     ix.MediaType,
+		artifactType:  ix.ArtifactType,
+		subject:       ix.Subject,
+		annotations:   ix.Annotations,
+		extra:         ix.Extra,
 	}
-	return checkExtra(fn, "", ix.Extra, indexMembers, parsed)
 }
 
 // Build checks ix (unless o.Unvalidated) and serializes it. Members are
@@ -120,22 +118,10 @@ func (ix Index) validate(fn string, parsed bool) error {
 // Children are ix.Children().
 func (ix Index) Build(o Options) (*Built, error) {
 	const fn = "schema2.Index.Build"
-	if err := o.check(fn); err != nil {
+	e := ix.envelope()
+	obj, err := e.buildHead(fn, o, func() error { return ix.validate(fn, false) })
+	if err != nil {
 		return nil, err
-	}
-	if !o.Unvalidated {
-		if err := ix.validate(fn, false); err != nil {
-			return nil, err
-		}
-	} else if err := checkExtra(fn, "", ix.Extra, nil, false); err != nil {
-		return nil, err
-	}
-	obj := object{{"schemaVersion", ix.SchemaVersion}}
-	if ix.MediaType != "" {
-		obj = append(obj, member{"mediaType", ix.MediaType})
-	}
-	if ix.ArtifactType != "" {
-		obj = append(obj, member{"artifactType", ix.ArtifactType})
 	}
 	children := make([]wireDescriptor, len(ix.Manifests))
 	for i, d := range ix.Manifests {
@@ -146,19 +132,9 @@ func (ix Index) Build(o Options) (*Built, error) {
 		children[i] = wire(d, features)
 	}
 	obj = append(obj, member{"manifests", children})
-	if ix.Subject != nil {
-		obj = append(obj, member{"subject", wire(*ix.Subject, nil)})
-	}
-	if len(ix.Annotations) > 0 {
-		obj = append(obj, member{"annotations", ix.Annotations})
-	}
-	b, err := o.encode(fn, obj.withExtra(ix.Extra))
+	b, mt, err := e.buildTail(fn, o, indexFamily, obj)
 	if err != nil {
 		return nil, err
-	}
-	mt := ix.MediaType
-	if mt == "" {
-		mt = v1.MediaTypeImageIndex
 	}
 	return newBuilt(b, mt, o, nil, ix.Children()), nil
 }
@@ -178,51 +154,30 @@ func parseIndex(fn string, b []byte) (*Index, error) {
 		return nil, err
 	}
 	ix := new(Index)
-	var hasVersion, hasManifests, hasFeatures bool
+	var e envelope
+	var hasManifests, hasFeatures bool
 	var features [][]string
 	err := eachMember(fn, "", b, func(name string, v json.RawMessage) error {
-		var err error
-		switch name {
-		case "schemaVersion":
-			hasVersion = true
-			if err := json.Unmarshal(v, &ix.SchemaVersion); err != nil || ix.SchemaVersion != 2 {
-				return &Error{fn, name, excerpt(v), "2"}
-			}
-		case "mediaType":
-			ix.MediaType, err = decOptString(fn, name, v)
-		case "artifactType":
-			ix.ArtifactType, err = decOptString(fn, name, v)
-		case "manifests":
-			hasManifests = true
-			ix.Manifests = []v1.Descriptor{}
-			err = eachElement(fn, name, v, "an array of descriptors", func(i int, v json.RawMessage) error {
-				d, f, err := decodeDescriptor(fn, index(name, i), v)
-				ix.Manifests = append(ix.Manifests, d)
-				features = append(features, f)
-				if f != nil {
-					hasFeatures = true
-				}
-				return err
-			})
-		case "subject":
-			if isNull(v) {
-				return nil
-			}
-			var d v1.Descriptor
-			d, _, err = decodeDescriptor(fn, name, v)
-			ix.Subject = &d
-		case "annotations":
-			ix.Annotations, err = decStringMap(fn, name, v)
-		default:
-			ix.Extra = append(ix.Extra, Field{name, compactRaw(v)})
+		if name != "manifests" {
+			return e.decode(fn, name, v)
 		}
-		return err
+		hasManifests = true
+		ix.Manifests = []v1.Descriptor{}
+		return eachElement(fn, name, v, "an array of descriptors", func(i int, v json.RawMessage) error {
+			d, f, err := decodeDescriptor(fn, index(name, i), v)
+			ix.Manifests = append(ix.Manifests, d)
+			features = append(features, f)
+			if f != nil {
+				hasFeatures = true
+			}
+			return err
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case !hasVersion:
+	case !e.hasVersion:
 		return nil, &Error{fn, "schemaVersion", "", "2"}
 	case !hasManifests:
 		return nil, &Error{fn, "manifests", "", "an array of descriptors"}
@@ -230,6 +185,8 @@ func parseIndex(fn string, b []byte) (*Index, error) {
 	if hasFeatures {
 		ix.PlatformFeatures = features
 	}
+	ix.SchemaVersion, ix.MediaType, ix.ArtifactType = e.schemaVersion, e.mediaType, e.artifactType
+	ix.Subject, ix.Annotations, ix.Extra = e.subject, e.annotations, e.extra
 	if err := ix.validate(fn, true); err != nil {
 		return nil, err
 	}

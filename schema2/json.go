@@ -294,80 +294,74 @@ func unquote(s []byte) (string, bool) {
 // eachMember calls f for every member of the JSON object v, in order, with
 // the member's value (a sub-slice of v). A repeated name is an error.
 func eachMember(fn, path string, v []byte, f func(name string, v json.RawMessage) error) error {
-	bad := func() error { return &Error{fn, path, excerpt(v), "an object"} }
-	i := skipSpace(v, 0)
-	if i >= len(v) || v[i] != '{' {
-		return bad()
-	}
 	var seen map[string]bool
-	i = skipSpace(v, i+1)
-	if i < len(v) && v[i] == '}' {
-		return nil
-	}
-	for {
-		if i >= len(v) || v[i] != '"' {
-			return bad()
+	return eachEntry(v, '{', '}', func() error { return &Error{fn, path, excerpt(v), "an object"} }, func(_, i int) (int, error) {
+		if v[i] != '"' {
+			return -1, nil
 		}
 		end := skipString(v, i)
 		if end < 0 {
-			return bad()
+			return -1, nil
 		}
 		name, ok := unquote(v[i:end])
 		if !ok {
-			return bad()
+			return -1, nil
 		}
 		i = skipSpace(v, end)
 		if i >= len(v) || v[i] != ':' {
-			return bad()
+			return -1, nil
 		}
 		i = skipSpace(v, i+1)
 		end = skipValue(v, i)
 		if end < 0 {
-			return bad()
+			return -1, nil
 		}
 		if seen == nil {
 			seen = make(map[string]bool)
 		}
 		if seen[name] {
-			return &Error{fn, at(path, name), "a repeated member", "each member once"}
+			return 0, &Error{fn, at(path, name), "a repeated member", "each member once"}
 		}
 		seen[name] = true
-		if err := f(name, v[i:end:end]); err != nil {
-			return err
-		}
-		i = skipSpace(v, end)
-		if i >= len(v) {
-			return bad()
-		}
-		switch v[i] {
-		case ',':
-			i = skipSpace(v, i+1)
-		case '}':
-			return nil
-		default:
-			return bad()
-		}
-	}
+		return end, f(name, v[i:end:end])
+	})
 }
 
 // eachElement calls f for every element of the JSON array v, in order.
 func eachElement(fn, path string, v []byte, want string, f func(i int, v json.RawMessage) error) error {
-	bad := func() error { return &Error{fn, path, excerpt(v), want} }
+	return eachEntry(v, '[', ']', func() error { return &Error{fn, path, excerpt(v), want} }, func(n, i int) (int, error) {
+		end := skipValue(v, i)
+		if end < 0 {
+			return -1, nil
+		}
+		return end, f(n, v[i:end:end])
+	})
+}
+
+// eachEntry walks the JSON object or array v, opened by open and closed by
+// close: it calls entry with the number and the offset (within v) of each
+// entry, which returns the offset just past the entry, or -1 when the entry
+// is malformed (eachEntry then returns bad()), or an error to stop with.
+// Malformed syntax between entries is bad() too.
+func eachEntry(v []byte, open, close byte, bad func() error, entry func(n, i int) (int, error)) error {
 	i := skipSpace(v, 0)
-	if i >= len(v) || v[i] != '[' {
+	if i >= len(v) || v[i] != open {
 		return bad()
 	}
 	i = skipSpace(v, i+1)
-	if i < len(v) && v[i] == ']' {
+	if i < len(v) && v[i] == close {
 		return nil
 	}
 	for n := 0; ; n++ {
-		end := skipValue(v, i)
-		if end < 0 {
+		if i >= len(v) {
 			return bad()
 		}
-		if err := f(n, v[i:end:end]); err != nil {
+		end, err := entry(n, i)
+		if err != nil {
 			return err
+		}
+		if end < 0 {
+			return bad()
 		}
 		i = skipSpace(v, end)
 		if i >= len(v) {
@@ -376,7 +370,7 @@ func eachElement(fn, path string, v []byte, want string, f func(i int, v json.Ra
 		switch v[i] {
 		case ',':
 			i = skipSpace(v, i+1)
-		case ']':
+		case close:
 			return nil
 		default:
 			return bad()

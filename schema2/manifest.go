@@ -67,19 +67,10 @@ func (m Manifest) Validate() error { return m.validate("schema2.Manifest.Validat
 // validate checks the rules listed on Validate. parsed says the model
 // comes from a parser, which rejected repeated members already.
 func (m Manifest) validate(fn string, parsed bool) error {
-	if m.SchemaVersion != 2 {
-		return &Error{fn, "schemaVersion", fmt.Sprint(m.SchemaVersion), "2"}
-	}
-	docker := false
-	switch m.MediaType {
-	case MediaTypeManifest:
-		docker = true
-	case v1.MediaTypeImageManifest, "":
-	default:
-		return &Error{fn, "mediaType", quote(m.MediaType), fmt.Sprintf("%q, %q or none", MediaTypeManifest, v1.MediaTypeImageManifest)}
-	}
-	if m.ArtifactType != "" && !validMediaType(m.ArtifactType) {
-		return &Error{fn, "artifactType", quote(m.ArtifactType), "a media type (type/subtype, RFC 6838)"}
+	e := m.envelope()
+	docker, err := e.validateHead(fn, manifestFamily)
+	if err != nil {
+		return err
 	}
 	if docker && m.Config.MediaType != MediaTypeConfig {
 		return &Error{fn, "config.mediaType", quote(m.Config.MediaType), fmt.Sprintf("%q", MediaTypeConfig)}
@@ -100,12 +91,19 @@ func (m Manifest) validate(fn string, parsed bool) error {
 			return &Error{fn, p + ".urls", "", "at least one URL for a foreign layer"}
 		}
 	}
-	if m.Subject != nil {
-		if err := validateDescriptor(fn, "subject", m.Subject); err != nil {
-			return err
-		}
+	return e.validateTail(fn, manifestFamily, parsed)
+}
+
+// envelope returns the members m shares with an Index.
+func (m *Manifest) envelope() *envelope {
+	return &envelope{
+		schemaVersion: m.SchemaVersion,
+		mediaType:     m.MediaType,
+		artifactType:  m.ArtifactType,
+		subject:       m.Subject,
+		annotations:   m.Annotations,
+		extra:         m.Extra,
 	}
-	return checkExtra(fn, "", m.Extra, manifestMembers, parsed)
 }
 
 // Build checks m (unless o.Unvalidated) and serializes it. Members are
@@ -115,41 +113,19 @@ func (m Manifest) validate(fn string, parsed bool) error {
 // are m.Blobs().
 func (m Manifest) Build(o Options) (*Built, error) {
 	const fn = "schema2.Manifest.Build"
-	if err := o.check(fn); err != nil {
+	e := m.envelope()
+	obj, err := e.buildHead(fn, o, func() error { return m.validate(fn, false) })
+	if err != nil {
 		return nil, err
-	}
-	if !o.Unvalidated {
-		if err := m.validate(fn, false); err != nil {
-			return nil, err
-		}
-	} else if err := checkExtra(fn, "", m.Extra, nil, false); err != nil {
-		return nil, err
-	}
-	obj := object{{"schemaVersion", m.SchemaVersion}}
-	if m.MediaType != "" {
-		obj = append(obj, member{"mediaType", m.MediaType})
-	}
-	if m.ArtifactType != "" {
-		obj = append(obj, member{"artifactType", m.ArtifactType})
 	}
 	layers := make([]wireDescriptor, len(m.Layers))
 	for i, l := range m.Layers {
 		layers[i] = wire(l, nil)
 	}
 	obj = append(obj, member{"config", wire(m.Config, nil)}, member{"layers", layers})
-	if m.Subject != nil {
-		obj = append(obj, member{"subject", wire(*m.Subject, nil)})
-	}
-	if len(m.Annotations) > 0 {
-		obj = append(obj, member{"annotations", m.Annotations})
-	}
-	b, err := o.encode(fn, obj.withExtra(m.Extra))
+	b, mt, err := e.buildTail(fn, o, manifestFamily, obj)
 	if err != nil {
 		return nil, err
-	}
-	mt := m.MediaType
-	if mt == "" {
-		mt = v1.MediaTypeImageManifest
 	}
 	return newBuilt(b, mt, o, m.Blobs(), nil), nil
 }
@@ -170,19 +146,11 @@ func parseManifest(fn string, b []byte) (*Manifest, error) {
 		return nil, err
 	}
 	m := new(Manifest)
-	var hasVersion, hasConfig, hasLayers bool
+	var e envelope
+	var hasConfig, hasLayers bool
 	err := eachMember(fn, "", b, func(name string, v json.RawMessage) error {
 		var err error
 		switch name {
-		case "schemaVersion":
-			hasVersion = true
-			if err := json.Unmarshal(v, &m.SchemaVersion); err != nil || m.SchemaVersion != 2 {
-				return &Error{fn, name, excerpt(v), "2"}
-			}
-		case "mediaType":
-			m.MediaType, err = decOptString(fn, name, v)
-		case "artifactType":
-			m.ArtifactType, err = decOptString(fn, name, v)
 		case "config":
 			if isNull(v) {
 				return nil
@@ -197,17 +165,8 @@ func parseManifest(fn string, b []byte) (*Manifest, error) {
 				m.Layers = append(m.Layers, d)
 				return err
 			})
-		case "subject":
-			if isNull(v) {
-				return nil
-			}
-			var d v1.Descriptor
-			d, _, err = decodeDescriptor(fn, name, v)
-			m.Subject = &d
-		case "annotations":
-			m.Annotations, err = decStringMap(fn, name, v)
 		default:
-			m.Extra = append(m.Extra, Field{name, compactRaw(v)})
+			err = e.decode(fn, name, v)
 		}
 		return err
 	})
@@ -215,13 +174,15 @@ func parseManifest(fn string, b []byte) (*Manifest, error) {
 		return nil, err
 	}
 	switch {
-	case !hasVersion:
+	case !e.hasVersion:
 		return nil, &Error{fn, "schemaVersion", "", "2"}
 	case !hasConfig:
 		return nil, &Error{fn, "config", "", "a descriptor"}
 	case !hasLayers:
 		return nil, &Error{fn, "layers", "", "an array of descriptors"}
 	}
+	m.SchemaVersion, m.MediaType, m.ArtifactType = e.schemaVersion, e.mediaType, e.artifactType
+	m.Subject, m.Annotations, m.Extra = e.subject, e.annotations, e.extra
 	if err := m.validate(fn, true); err != nil {
 		return nil, err
 	}

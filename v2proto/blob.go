@@ -318,45 +318,12 @@ func (c *Client) pushRequest(ctx context.Context, cl *call, method, ref string, 
 	return req, nil
 }
 
-// respError returns a *ResponseError about resp's header or body.
-func (c *Client) respError(cl *call, step failures.Step, resp *http.Response, what, got, want string) error {
-	e := &ResponseError{Step: step, Status: resp.StatusCode, What: what,
-		Got: c.redactText(cl, got), Want: c.redactText(cl, want)}
-	if resp.Request != nil && resp.Request.URL != nil {
-		e.Method, e.Path = resp.Request.Method, c.redactURL(resp.Request.URL)
-	}
-	return e
-}
-
 // wantHeader checks that resp's header key is want.
 func (c *Client) wantHeader(cl *call, step failures.Step, resp *http.Response, key, want string) error {
 	if got := resp.Header.Get(key); got != want {
-		return c.respError(cl, step, resp, key, strconv.Quote(got), strconv.Quote(want))
+		return c.respError(cl, step, resp.Request, resp, key, strconv.Quote(got), strconv.Quote(want))
 	}
 	return nil
-}
-
-// exchangeWant is exchange for a step whose answer must be want, which
-// may differ from the step's success status (a chunk the registry must
-// refuse). With want the success status it is exchange.
-func (c *Client) exchangeWant(ctx context.Context, cl *call, step failures.Step, req *http.Request, want int) (*http.Response, bool, error) {
-	success := c.table.Success(step)
-	if want == 0 || want == success {
-		return c.exchange(ctx, cl, step, req)
-	}
-	resp, stop, err := c.exchange(ctx, cl, step, req, want)
-	if err != nil {
-		if se, ok := err.(*StatusError); ok && !se.Mapped {
-			se.Want, se.Also = want, nil
-		}
-		return nil, false, err
-	}
-	if stop || resp.StatusCode == want {
-		return resp, stop, nil
-	}
-	drain(resp.Body)
-	return nil, false, &StatusError{Step: step, Method: req.Method, Path: c.redactURL(resp.Request.URL),
-		Got: resp.StatusCode, Want: want}
 }
 
 // withDigest returns u with digest=d added to its query, the rest of

@@ -16,6 +16,7 @@ import (
 
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/internal/imagetest"
 )
 
 func randomBlob(seed uint64, size int64) *fixtures.Layer {
@@ -126,7 +127,7 @@ func TestPushBlobSteps(t *testing.T) {
 			"HEAD /v2/r/blobs/" + d, "POST " + up, "PATCH " + up + "u1?_state=s0",
 			"DELETE " + up + "u1?_state=s0", "GET " + up + "u1?_state=s0", "HEAD /v2/r/blobs/" + d}},
 		{"mount", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "other/repo"}), WithSkipBlobChecks()},
-			func(f *pushFake) { f.put("other/repo", mustBytes(t, blob)) }, []string{
+			func(f *pushFake) { f.put("other/repo", imagetest.LayerBytes(t, blob)) }, []string{
 				"HEAD /v2/r/blobs/" + d, "POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1) + "&from=other%2Frepo", "HEAD /v2/r/blobs/" + d}},
 		{"mount-fallback", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): ""}), WithSkipBlobChecks()}, nil, []string{
 			"HEAD /v2/r/blobs/" + d, "POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1), "PATCH " + up + "u1?_state=s0",
@@ -146,17 +147,6 @@ func TestPushBlobSteps(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustBytes(t testing.TB, l *fixtures.Layer) []byte {
-	t.Helper()
-	rc, _ := l.Open()
-	defer rc.Close()
-	b := make([]byte, l.Size())
-	if _, err := rc.Read(b); err != nil && l.Size() > 0 {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestPushBlobChunks: Content-Range is the inclusive form of each

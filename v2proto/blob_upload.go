@@ -263,7 +263,7 @@ func (u *blobUpload) start(ctx context.Context) (done, stop bool, err error) {
 	drain(resp.Body)
 	if resp.StatusCode == http.StatusCreated {
 		if got := resp.Header.Get("Docker-Content-Digest"); got != "" && got != string(u.d) {
-			return false, false, c.respError(cl, failures.StartUpload, resp, "Docker-Content-Digest", strconv.Quote(got), strconv.Quote(string(u.d)))
+			return false, false, c.respError(cl, failures.StartUpload, resp.Request, resp, "Docker-Content-Digest", strconv.Quote(got), strconv.Quote(string(u.d)))
 		}
 		loc, err := c.location(cl, failures.StartUpload, resp)
 		if err != nil {
@@ -289,12 +289,12 @@ func (u *blobUpload) session(resp *http.Response, step failures.Step, needUUID b
 	u.loc = loc
 	u.res.UploadUUID = resp.Header.Get("Docker-Upload-UUID")
 	if needUUID && u.res.UploadUUID == "" {
-		return c.respError(cl, step, resp, "Docker-Upload-UUID", `""`, "the session's UUID")
+		return c.respError(cl, step, resp.Request, resp, "Docker-Upload-UUID", `""`, "the session's UUID")
 	}
 	if v := resp.Header.Get("OCI-Chunk-Min-Length"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return c.respError(cl, step, resp, "OCI-Chunk-Min-Length", strconv.Quote(v), "a number of bytes")
+			return c.respError(cl, step, resp.Request, resp, "OCI-Chunk-Min-Length", strconv.Quote(v), "a number of bytes")
 		}
 		u.res.ChunkMinLength = n
 	}
@@ -345,7 +345,7 @@ func (u *blobUpload) patchWhole(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if got := resp.Header.Get("Range"); !rangeOK(got, u.size) {
-		return false, c.respError(cl, failures.UploadChunk, resp, "Range", strconv.Quote(got), wantRange(u.size))
+		return false, c.respError(cl, failures.UploadChunk, resp.Request, resp, "Range", strconv.Quote(got), wantRange(u.size))
 	}
 	return false, u.checkUUID(failures.UploadChunk, resp)
 }
@@ -434,7 +434,7 @@ func (u *blobUpload) chunks(ctx context.Context) (putBody func() (io.ReadCloser,
 			received = max(received, ch.End)
 			if !rangeOK(cr.Range, received) {
 				return nil, false, false, chunkErr(i, ch,
-					c.respError(cl, failures.UploadChunk, resp, "Range", strconv.Quote(cr.Range), wantRange(received)))
+					c.respError(cl, failures.UploadChunk, resp.Request, resp, "Range", strconv.Quote(cr.Range), wantRange(received)))
 			}
 			if err := u.checkUUID(failures.UploadChunk, resp); err != nil {
 				return nil, false, false, chunkErr(i, ch, err)
@@ -486,7 +486,7 @@ func (u *blobUpload) status(ctx context.Context, received int64) (string, bool, 
 	drain(resp.Body)
 	got := resp.Header.Get("Range")
 	if !rangeOK(got, received) {
-		return got, false, c.respError(cl, failures.UploadStatus, resp, "Range", strconv.Quote(got), wantRange(received))
+		return got, false, c.respError(cl, failures.UploadStatus, resp.Request, resp, "Range", strconv.Quote(got), wantRange(received))
 	}
 	if err := u.checkUUID(failures.UploadStatus, resp); err != nil {
 		return got, false, err
@@ -594,7 +594,7 @@ func (u *blobUpload) verify(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if got := resp.Header.Get("Content-Length"); got != strconv.FormatInt(u.size, 10) && resp.ContentLength != u.size {
-		return false, c.respError(cl, failures.HeadBlob, resp, "Content-Length", strconv.Quote(got), strconv.Quote(strconv.FormatInt(u.size, 10)))
+		return false, c.respError(cl, failures.HeadBlob, resp.Request, resp, "Content-Length", strconv.Quote(got), strconv.Quote(strconv.FormatInt(u.size, 10)))
 	}
 	if !cl.push.skipBlobChecks {
 		if stop, err := u.getBlob(ctx); err != nil || stop {
@@ -632,10 +632,10 @@ func (u *blobUpload) getBlob(ctx context.Context) (bool, error) {
 		if n > u.size {
 			what = fmt.Sprintf("more than %d bytes", u.size)
 		}
-		return false, c.respError(cl, failures.GetBlob, resp, "body", what, fmt.Sprintf("%d bytes", u.size))
+		return false, c.respError(cl, failures.GetBlob, resp.Request, resp, "body", what, fmt.Sprintf("%d bytes", u.size))
 	}
 	if got := dg.Digest(); got != u.d {
-		return false, c.respError(cl, failures.GetBlob, resp, "body digest", string(got), string(u.d))
+		return false, c.respError(cl, failures.GetBlob, resp.Request, resp, "body digest", string(got), string(u.d))
 	}
 	return false, nil
 }

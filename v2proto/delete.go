@@ -125,6 +125,6 @@ func (c *Client) checkGone(ctx context.Context, cl *call, path string, step fail
 	cl.setRemoteAddr(req)
 	check := cl.fork()
 	check.failure, check.satisfied = "", false
-	_, err = c.exchangeStatus(ctx, check, step, req, http.StatusNotFound)
+	_, err = c.exchangeGone(ctx, check, step, req)
 	return err
 }

@@ -275,61 +275,71 @@ func (h *hostRewriter) WriteHeader(status int) {
 
 func TestListingLoops(t *testing.T) {
 	ctx := context.Background()
-	t.Run("same URL", func(t *testing.T) {
-		f := newFakeRegistry(t, "none")
-		var calls int
-		f.route("GET /v2/_catalog", func(w http.ResponseWriter, r *http.Request) {
-			calls++
-			serveJSON(200, `</v2/_catalog?last=b&n=2>; rel="next"`, fmt.Sprintf(`{"repositories":["r%d"]}`, calls))(w, r)
+	tests := []struct {
+		name string
+		// page returns the Link header and the body of the n-th page (from 1).
+		page      func(n int) (link, body string)
+		opts      []CallOption
+		want      string
+		wantCalls int
+	}{
+		{
+			name: "same URL",
+			page: func(n int) (string, string) {
+				return `</v2/_catalog?last=b&n=2>; rel="next"`, fmt.Sprintf(`{"repositories":["r%d"]}`, n)
+			},
+			opts:      []CallOption{WithPageSize(2)},
+			want:      `GET /v2/_catalog?last=b&n=2 = 200, Link "/v2/_catalog?last=b&n=2", a URL requested before, want a new page (a pagination loop) (catalog)`,
+			wantCalls: 2,
+		},
+		{
+			name: "repeating page",
+			page: func(n int) (string, string) {
+				return fmt.Sprintf(`</v2/_catalog?last=p%d>; rel="next"`, n+1), `{"repositories":["a","b"]}`
+			},
+			want:      `GET /v2/_catalog?last=p2 = 200, page repeating page 1 (2 repositories), want a new page (a pagination loop) (catalog)`,
+			wantCalls: 2,
+		},
+		{
+			// Pages of 103 bytes: the third passes 250.
+			name: "total body limit",
+			page: func(n int) (string, string) {
+				return fmt.Sprintf(`</v2/_catalog?last=r%d>; rel="next"`, n), fmt.Sprintf(`{"repositories":["r%d%s"]}`, n, strings.Repeat("x", 80))
+			},
+			opts:      []CallOption{WithMaxTotalBody(250), WithMaxPageBody(200)},
+			want:      `GET /v2/_catalog?last=r2 = 200, body of more than 44 bytes after 206, want at most 250 in all (WithMaxTotalBody) (catalog)`,
+			wantCalls: 3,
+		},
+		{
+			name: "page limit",
+			page: func(n int) (string, string) {
+				return fmt.Sprintf(`</v2/_catalog?last=r%d>; rel="next"`, n), fmt.Sprintf(`{"repositories":["r%d"]}`, n)
+			},
+			opts:      []CallOption{WithMaxPages(5)},
+			want:      `GET /v2/_catalog?last=r4 = 200, Link to a page after 5 pages, want at most 5 pages (WithMaxPages) (catalog)`,
+			wantCalls: 5,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeRegistry(t, "none")
+			var calls int
+			f.route("GET /v2/_catalog", func(w http.ResponseWriter, r *http.Request) {
+				calls++
+				link, body := tt.page(calls)
+				serveJSON(200, link, body)(w, r)
+			})
+			_, err := f.client(t).Catalog(ctx, tt.opts...)
+			if err == nil || err.Error() != tt.want || calls != tt.wantCalls {
+				t.Errorf("Catalog = %v after %d requests, want %s after %d", err, calls, tt.want, tt.wantCalls)
+			}
 		})
-		_, err := f.client(t).Catalog(ctx, WithPageSize(2))
-		want := `GET /v2/_catalog?last=b&n=2 = 200, Link "/v2/_catalog?last=b&n=2", a URL requested before, want a new page (a pagination loop) (catalog)`
-		if err == nil || err.Error() != want || calls != 2 {
-			t.Errorf("Catalog = %v after %d requests, want %s after 2", err, calls, want)
-		}
-	})
-	t.Run("repeating page", func(t *testing.T) {
-		f := newFakeRegistry(t, "none")
-		var calls int
-		f.route("GET /v2/_catalog", func(w http.ResponseWriter, r *http.Request) {
-			calls++
-			serveJSON(200, fmt.Sprintf(`</v2/_catalog?last=p%d>; rel="next"`, calls+1), `{"repositories":["a","b"]}`)(w, r)
-		})
-		_, err := f.client(t).Catalog(ctx)
-		want := `GET /v2/_catalog?last=p2 = 200, page repeating page 1 (2 repositories), want a new page (a pagination loop) (catalog)`
-		if err == nil || err.Error() != want || calls != 2 {
-			t.Errorf("Catalog = %v after %d requests, want %s after 2", err, calls, want)
-		}
-	})
-	t.Run("total body limit", func(t *testing.T) {
-		f := newFakeRegistry(t, "none")
-		var calls int
-		f.route("GET /v2/_catalog", func(w http.ResponseWriter, r *http.Request) {
-			calls++
-			serveJSON(200, fmt.Sprintf(`</v2/_catalog?last=r%d>; rel="next"`, calls), fmt.Sprintf(`{"repositories":["r%d%s"]}`, calls, strings.Repeat("x", 80)))(w, r)
-		})
-		// Pages of 103 bytes: the third passes 250.
-		_, err := f.client(t).Catalog(ctx, WithMaxTotalBody(250), WithMaxPageBody(200))
-		want := `GET /v2/_catalog?last=r2 = 200, body of more than 44 bytes after 206, want at most 250 in all (WithMaxTotalBody) (catalog)`
-		if err == nil || err.Error() != want || calls != 3 {
-			t.Errorf("Catalog = %v after %d requests, want %s after 3", err, calls, want)
-		}
-	})
-	t.Run("page limit", func(t *testing.T) {
-		f := newFakeRegistry(t, "none")
-		var calls int
-		f.route("GET /v2/_catalog", func(w http.ResponseWriter, r *http.Request) {
-			calls++
-			serveJSON(200, fmt.Sprintf(`</v2/_catalog?last=r%d>; rel="next"`, calls), fmt.Sprintf(`{"repositories":["r%d"]}`, calls))(w, r)
-		})
-		_, err := f.client(t).Catalog(ctx, WithMaxPages(5))
-		want := `GET /v2/_catalog?last=r4 = 200, Link to a page after 5 pages, want at most 5 pages (WithMaxPages) (catalog)`
-		if err == nil || err.Error() != want || calls != 5 {
-			t.Errorf("Catalog = %v after %d requests, want %s after 5", err, calls, want)
-		}
+	}
+	t.Run("default limits", func(t *testing.T) {
 		// Without a limit, or with one <= 0, the defaults apply.
+		c := newFakeRegistry(t, "none").client(t)
 		for _, opts := range [][]CallOption{nil, {WithMaxPages(0), WithMaxPageBody(-1), WithMaxEntries(0), WithMaxTotalBody(0)}} {
-			o := f.client(t).newCall("Catalog", opts).listing
+			o := c.newCall("Catalog", opts).listing
 			if o.pagesLimit() != DefaultMaxPages || o.bodyLimit() != DefaultMaxPageBody || o.entriesLimit() != DefaultMaxEntries || o.totalLimit() != DefaultMaxTotalBody {
 				t.Errorf("limits %d, %d, %d, %d, want the defaults", o.pagesLimit(), o.bodyLimit(), o.entriesLimit(), o.totalLimit())
 			}

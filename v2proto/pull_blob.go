@@ -135,7 +135,7 @@ func (c *Client) fetchBlob(ctx context.Context, cl *call, name string, f blobFet
 	}
 	cl.setRemoteAddr(req)
 	if f.notFound {
-		stop, err := c.exchangeStatus(ctx, cl, failures.GetBlob, req, http.StatusNotFound)
+		stop, err := c.exchangeGone(ctx, cl, failures.GetBlob, req)
 		return nil, stop, err
 	}
 	resp, stop, err := c.exchange(ctx, cl, failures.GetBlob, req)
@@ -205,25 +205,6 @@ func (e *errWriter) Write(p []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
-}
-
-// exchangeStatus runs an exchange whose answer must be want instead of the
-// step's success status (a GET that must answer 404), unless the call's
-// expected failure is met there. The answer's body is drained.
-func (c *Client) exchangeStatus(ctx context.Context, cl *call, step failures.Step, req *http.Request, want int) (bool, error) {
-	resp, stop, err := c.exchange(ctx, cl, step, req, want)
-	if err != nil {
-		var se *StatusError
-		if errors.As(err, &se) && !se.Mapped {
-			se.Want, se.Also = want, nil
-		}
-		return false, err
-	}
-	drain(resp.Body)
-	if stop || resp.StatusCode == want {
-		return stop, nil
-	}
-	return false, &StatusError{Step: step, Method: req.Method, Path: c.redactURL(req.URL), Got: resp.StatusCode, Want: want}
 }
 
 // fork returns a copy of cl for a goroutine of the call: exchange writes

@@ -16,6 +16,7 @@ import (
 
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/internal/imagetest"
 )
 
 // blobRegistry serves blobs from memory, with ranges.
@@ -41,7 +42,7 @@ func TestGetBlob(t *testing.T) {
 	if diff := cmp.Diff(want, info); diff != "" {
 		t.Errorf("GetBlob mismatch (-want +got):\n%s", diff)
 	}
-	if !bytes.Equal(buf.Bytes(), layerBytes(t, blob)) {
+	if !bytes.Equal(buf.Bytes(), imagetest.LayerBytes(t, blob)) {
 		t.Errorf("GetBlob wrote other bytes")
 	}
 	if _, err := c.GetBlob(ctx, pullRepo, blob.Digest(), nil); err != nil {
@@ -79,7 +80,7 @@ func TestGetBlob(t *testing.T) {
 	m.override = func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.Contains(r.URL.Path, "/blobs/") {
 			w.Header().Set("Docker-Content-Digest", string(missing))
-			w.Write(layerBytes(t, blob))
+			w.Write(imagetest.LayerBytes(t, blob))
 			return true
 		}
 		return false
@@ -102,7 +103,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 
 func TestGetBlobRange(t *testing.T) {
 	blob := fixtures.RandomBlob(9, 2048, "application/octet-stream")
-	data := layerBytes(t, blob)
+	data := imagetest.LayerBytes(t, blob)
 	m := blobRegistry(t, blob)
 	c := memClient(t, m)
 	ctx := context.Background()

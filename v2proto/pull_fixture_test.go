@@ -1,8 +1,6 @@
 package v2proto
 
 import (
-	"bytes"
-	"crypto/elliptic"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,11 +10,9 @@ import (
 	"time"
 
 	"github.com/opencontainers/go-digest"
-	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/registrytest/registrytest/fixtures"
-	"github.com/registrytest/registrytest/schema1"
-	"github.com/registrytest/registrytest/schema2"
+	"github.com/registrytest/registrytest/internal/imagetest"
 )
 
 // builtImage is a manifest built from a Quay image chain for the pull
@@ -32,57 +28,21 @@ type builtImage struct {
 // tag; name its name), without pushing anything.
 func buildImage(t testing.TB, s Schema, name, tag string, images []fixtures.Image) builtImage {
 	t.Helper()
-	b := builtImage{blobs: map[digest.Digest]*fixtures.Layer{}}
-	switch s {
-	case Schema1:
-		key, err := schema1.ECKeyFromSeed(elliptic.P256(), []byte("pull tests"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb := schema1.Builder{Name: name, Tag: tag, Architecture: "amd64", Key: key}
-		for _, im := range images {
-			parent := "null"
-			if im.ParentID != "" {
-				parent = fmt.Sprintf("%q", im.ParentID)
-			}
-			sb.Layers = append(sb.Layers, schema1.Layer{BlobSum: im.Layer.Digest(),
-				V1Compatibility: fmt.Sprintf(`{"id":%q,"parent":%s}`, im.ID, parent)})
-			b.blobs[im.Layer.Digest()] = im.Layer
-		}
-		m, err := sb.Build()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.manifest, b.mediaType, b.digest = m.Raw, m.MediaType(), m.Digest()
-		return b
+	return fromTestImage(imagetest.Build(t, imagetest.Schema(s), name, tag, images, imagetest.Options{KeySeed: "pull tests"}))
+}
+
+// fromTestImage returns im as a builtImage.
+func fromTestImage(im imagetest.Image) builtImage {
+	b := builtImage{manifest: im.Manifest, mediaType: im.MediaType, digest: im.Digest, blobs: map[digest.Digest]*fixtures.Layer{}}
+	for _, l := range im.Blobs {
+		b.blobs[l.Digest()] = l
 	}
-	f := schema2.Docker
-	cfg := schema2.Config{OS: "linux", RootFS: schema2.RootFS{Type: "layers", DiffIDs: []digest.Digest{}}, History: []schema2.History{}}
-	if s == OCI {
-		f, cfg.Architecture = schema2.OCI, "amd64"
-	}
-	var layers []v1.Descriptor
-	for _, im := range images {
-		cfg.History = append(cfg.History, schema2.History{Created: fixtures.QuayCreated,
-			CreatedBy: "/bin/sh -c #(nop) " + im.ID, EmptyLayer: im.Empty})
-		if im.URLs() == nil {
-			b.blobs[im.Layer.Digest()] = im.Layer
-		}
-		if !im.Empty {
-			layers = append(layers, f.Layer(im.Layer.Digest(), im.Layer.Size(), im.URLs()...))
-		}
-	}
-	cb, err := cfg.Build(f, schema2.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.blobs[cb.Digest()] = fixtures.NewBlob(cb.MediaType(), cb.Bytes())
-	mb, err := f.NewManifest(cb.Descriptor(), layers...).Build(schema2.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.manifest, b.mediaType, b.digest = mb.Bytes(), mb.MediaType(), mb.Digest()
 	return b
+}
+
+// testImage returns b as an imagetest.Image (without its blobs).
+func (b builtImage) testImage() imagetest.Image {
+	return imagetest.Image{Manifest: b.manifest, MediaType: b.mediaType, Digest: b.digest}
 }
 
 // memRegistry is a small in-memory registry for the pull unit tests: it
@@ -207,19 +167,4 @@ func (m *memRegistry) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeErrors(w, http.StatusNotFound, "UNSUPPORTED", "not here")
 	}
-}
-
-// layerBytes returns the bytes of l.
-func layerBytes(t testing.TB, l *fixtures.Layer) []byte {
-	t.Helper()
-	rc, err := l.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, rc); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/internal/imagetest"
 	"github.com/registrytest/registrytest/schema2"
 )
 
@@ -21,16 +22,11 @@ import (
 // platform ("os/arch").
 func buildList(t testing.TB, f schema2.Family, children []builtImage, platforms []string) builtImage {
 	t.Helper()
-	var descs []v1.Descriptor
+	ims := make([]imagetest.Image, len(children))
 	for i, c := range children {
-		descs = append(descs, v1.Descriptor{MediaType: c.mediaType, Digest: c.digest, Size: int64(len(c.manifest)),
-			Platform: fixtures.Platform(platforms[i])})
+		ims[i] = c.testImage()
 	}
-	b, err := f.NewIndex(descs...).Build(schema2.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return builtImage{manifest: b.Bytes(), mediaType: b.MediaType(), digest: b.Digest()}
+	return fromTestImage(imagetest.List(t, f, ims, platforms))
 }
 
 func TestPullList(t *testing.T) {

@@ -99,22 +99,14 @@ func (cl *call) setRemoteAddr(req *http.Request) {
 // caller's to judge (RawManifest.Digest is "" then).
 //
 // When the call's expected failure is met, GetManifest returns nil, nil.
-func (c *Client) GetManifest(ctx context.Context, name, ref string, opts ...CallOption) (m *RawManifest, err error) {
-	cl := c.newCall("GetManifest", opts)
-	defer func() {
-		if err = cl.end(c, err); err != nil {
-			m = nil
+func (c *Client) GetManifest(ctx context.Context, name, ref string, opts ...CallOption) (*RawManifest, error) {
+	return c.manifestCall(ctx, "GetManifest", name, opts, func(cl *call, types []string, send bool) (*RawManifest, bool, error) {
+		a, stop, err := c.getManifest(ctx, cl, failures.GetManifest, name, ref, types, send)
+		if err != nil || stop {
+			return nil, stop, err
 		}
-	}()
-	if stop, err := c.begin(ctx, cl, []string{"repository:" + name + ":pull"}); err != nil || stop {
-		return nil, err
-	}
-	types, send := cl.acceptOr(allManifestTypes)
-	a, stop, err := c.getManifest(ctx, cl, failures.GetManifest, name, ref, types, send)
-	if err != nil || stop {
-		return nil, err
-	}
-	return a.raw, nil
+		return a.raw, false, nil
+	})
 }
 
 // HeadManifest sends HEAD /v2/<name>/manifests/<ref> (the head-manifest
@@ -125,8 +117,20 @@ func (c *Client) GetManifest(ctx context.Context, name, ref string, opts ...Call
 // and a Docker-Content-Digest, when present, must be a digest. The default
 // scope is repository:<name>:pull. When the call's expected failure is
 // met, HeadManifest returns nil, nil.
-func (c *Client) HeadManifest(ctx context.Context, name, ref string, opts ...CallOption) (m *RawManifest, err error) {
-	cl := c.newCall("HeadManifest", opts)
+func (c *Client) HeadManifest(ctx context.Context, name, ref string, opts ...CallOption) (*RawManifest, error) {
+	return c.manifestCall(ctx, "HeadManifest", name, opts, func(cl *call, types []string, send bool) (*RawManifest, bool, error) {
+		return c.headManifest(ctx, cl, name, ref, types, send)
+	})
+}
+
+// manifestCall runs a manifest read on a call of its own named fn: the
+// ping and authentication with the default scope repository:<name>:pull,
+// then read with the call's Accept types (every manifest type unless
+// WithAccept set them; send says whether to send the header). It returns
+// nil, nil where the call's expected failure is met, and nil with the error
+// otherwise.
+func (c *Client) manifestCall(ctx context.Context, fn, name string, opts []CallOption, read func(cl *call, types []string, send bool) (*RawManifest, bool, error)) (m *RawManifest, err error) {
+	cl := c.newCall(fn, opts)
 	defer func() {
 		if err = cl.end(c, err); err != nil {
 			m = nil
@@ -136,7 +140,7 @@ func (c *Client) HeadManifest(ctx context.Context, name, ref string, opts ...Cal
 		return nil, err
 	}
 	types, send := cl.acceptOr(allManifestTypes)
-	m, stop, err := c.headManifest(ctx, cl, name, ref, types, send)
+	m, stop, err := read(cl, types, send)
 	if err != nil || stop {
 		return nil, err
 	}
@@ -263,16 +267,6 @@ func checkManifestDigest(m *RawManifest, rerr func(what, got, want string) error
 		return nil, rerr(what, string(got), string(want))
 	}
 	return nil, rerr(what, string(want), string(got)+" (the body's)")
-}
-
-// responseError returns a function making *ResponseErrors about resp, the
-// answer to req at step, with the call's secrets redacted from got and
-// want.
-func (c *Client) responseError(cl *call, step failures.Step, req *http.Request, resp *http.Response) func(what, got, want string) error {
-	return func(what, got, want string) error {
-		return &ResponseError{Step: step, Method: req.Method, Path: c.redactURL(req.URL),
-			Status: resp.StatusCode, What: what, Got: c.redactText(cl, got), Want: c.redactText(cl, want)}
-	}
 }
 
 // readError reports a body that could not be read to the end as a

@@ -17,6 +17,7 @@ import (
 
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/internal/imagetest"
 	"github.com/registrytest/registrytest/schema1"
 	"github.com/registrytest/registrytest/schema2"
 )
@@ -240,7 +241,7 @@ func TestPullBlobMismatch(t *testing.T) {
 	b := buildImage(t, Schema2, pullRepo, "latest", images)
 	leaf := images[1].Layer
 	wrong := fixtures.LayerForContents([]byte("not the leaf"))
-	flipped := layerBytes(t, leaf)
+	flipped := imagetest.LayerBytes(t, leaf)
 	flipped[len(flipped)-1] ^= 1
 	tests := []struct {
 		name  string
@@ -277,7 +278,7 @@ func TestPullBlobMismatch(t *testing.T) {
 			return false
 		}
 		w.(http.Flusher).Flush() // no Content-Length
-		w.Write(layerBytes(t, leaf))
+		w.Write(imagetest.LayerBytes(t, leaf))
 		w.Write([]byte("more"))
 		return true
 	}

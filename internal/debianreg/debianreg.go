@@ -56,19 +56,9 @@ const StartTimeout = 15 * time.Second
 func Start(t testing.TB, o testreg.Options) *testreg.Registry {
 	t.Helper()
 	bin := testreg.RequireBinary(t, Binary, Package)
-	r, err := NewWithBinary(bin, o)
-	if err != nil {
-		t.Fatalf("debianreg.Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("%s log (tail):\n%s", Name, r.LogTail(4096))
-		}
-		if err := r.Close(); err != nil {
-			t.Errorf("debianreg: Close: %v", err)
-		}
+	return testreg.StartForTest(t, "debianreg", o, func(o testreg.Options) (*testreg.Registry, error) {
+		return NewWithBinary(bin, o)
 	})
-	return r
 }
 
 // New starts a registry process configured by o, for use outside tests,

@@ -20,15 +20,11 @@ package dist28
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/docker/distribution/configuration"
 	"github.com/docker/distribution/registry/handlers"
-	"github.com/sirupsen/logrus"
 
 	_ "github.com/docker/distribution/registry/auth/htpasswd"
 	_ "github.com/docker/distribution/registry/auth/token"
@@ -48,27 +44,13 @@ var Flavor = testreg.Flavor{Name: Name, KeyMode: fixtures.TokenKeyLibtrustKID, S
 // (t.Cleanup). It fails the test if the registry cannot start.
 func Start(t testing.TB, o testreg.Options) *testreg.Registry {
 	t.Helper()
-	r, err := New(o)
-	if err != nil {
-		t.Fatalf("dist28.Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(); err != nil {
-			t.Errorf("dist28: Close: %v", err)
-		}
-	})
-	return r
+	return testreg.StartForTest(t, "dist28", o, New)
 }
 
 // New starts a registry configured by o, for use outside tests. The caller
 // must Close it.
 func New(o testreg.Options) (*testreg.Registry, error) {
-	quiet()
-	s, err := testreg.Prepare(o, Flavor)
-	if err != nil {
-		return nil, err
-	}
-	return testreg.StartInProcess(s, o.ReadOnly, newApp)
+	return testreg.NewInProcess(o, Flavor, newApp)
 }
 
 func newApp(config []byte) (http.Handler, func() error, error) {
@@ -79,15 +61,4 @@ func newApp(config []byte) (http.Handler, func() error, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	app := handlers.NewApp(ctx, cfg)
 	return app, func() error { cancel(); return nil }, nil
-}
-
-var quietOnce sync.Once
-
-func quiet() {
-	quietOnce.Do(func() {
-		if os.Getenv(testreg.LogEnv) == "" {
-			logrus.SetOutput(io.Discard)
-			logrus.SetLevel(logrus.ErrorLevel)
-		}
-	})
 }

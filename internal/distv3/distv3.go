@@ -20,15 +20,11 @@ package distv3
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
-	"github.com/sirupsen/logrus"
 
 	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"
 	_ "github.com/distribution/distribution/v3/registry/auth/token"
@@ -48,27 +44,13 @@ var Flavor = testreg.Flavor{Name: Name, KeyMode: fixtures.TokenKeyThumbprintKID,
 // (t.Cleanup). It fails the test if the registry cannot start.
 func Start(t testing.TB, o testreg.Options) *testreg.Registry {
 	t.Helper()
-	r, err := New(o)
-	if err != nil {
-		t.Fatalf("distv3.Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(); err != nil {
-			t.Errorf("distv3: Close: %v", err)
-		}
-	})
-	return r
+	return testreg.StartForTest(t, "distv3", o, New)
 }
 
 // New starts a registry configured by o, for use outside tests. The caller
 // must Close it.
 func New(o testreg.Options) (*testreg.Registry, error) {
-	quiet()
-	s, err := testreg.Prepare(o, Flavor)
-	if err != nil {
-		return nil, err
-	}
-	return testreg.StartInProcess(s, o.ReadOnly, newApp)
+	return testreg.NewInProcess(o, Flavor, newApp)
 }
 
 func newApp(config []byte) (http.Handler, func() error, error) {
@@ -78,15 +60,4 @@ func newApp(config []byte) (http.Handler, func() error, error) {
 	}
 	app := handlers.NewApp(context.Background(), cfg)
 	return app, app.Shutdown, nil
-}
-
-var quietOnce sync.Once
-
-func quiet() {
-	quietOnce.Do(func() {
-		if os.Getenv(testreg.LogEnv) == "" {
-			logrus.SetOutput(io.Discard)
-			logrus.SetLevel(logrus.ErrorLevel)
-		}
-	})
 }

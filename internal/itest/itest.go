@@ -89,6 +89,21 @@ func client(t *testing.T, r *testreg.Registry) *v2proto.Client {
 	return c
 }
 
+// eachSchema runs f in a subtest named prefix+schema for every manifest
+// schema: schema2, OCI, then schema1, which it skips where reg accepts no
+// schema1 manifests.
+func eachSchema(t *testing.T, reg *testreg.Registry, prefix string, f func(t *testing.T, s v2proto.Schema)) {
+	t.Helper()
+	for _, s := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI, v2proto.Schema1} {
+		t.Run(prefix+string(s), func(t *testing.T) {
+			if s == v2proto.Schema1 && !reg.Schema1 {
+				t.Skipf("%s accepts no schema1 manifests", reg.Name)
+			}
+			f(t, s)
+		})
+	}
+}
+
 func digestOf(b []byte) string {
 	return fmt.Sprintf("sha256:%x", sha256.Sum256(b))
 }
@@ -225,6 +240,23 @@ func (e *env) testPing(t *testing.T) {
 	do(t, c, failures.Catalog, request("GET", "/v2/_catalog", "", nil))
 }
 
+// badCredential is credentials a registry with auth refuses, and the
+// failure the refusal is.
+type badCredential struct {
+	name    string
+	creds   []v2proto.CallOption
+	failure failures.Failure
+}
+
+// badCredentials returns the credentials every registry with auth refuses:
+// a wrong password and an unknown user.
+func badCredentials() []badCredential {
+	return []badCredential{
+		{"wrong password", []v2proto.CallOption{v2proto.WithCredentials("admin", "wrong")}, failures.Unauthenticated},
+		{"unknown user", []v2proto.CallOption{v2proto.WithCredentials("nobody", "x")}, failures.InvalidAuthentication},
+	}
+}
+
 func (e *env) testAuthBasic(t *testing.T) {
 	ctx := context.Background()
 	c := client(t, e.basic)
@@ -238,15 +270,7 @@ func (e *env) testAuthBasic(t *testing.T) {
 	getm.Header.Set("Accept", ociManifest)
 	do(t, c, failures.GetManifest, getm, admin)
 
-	bad := []struct {
-		name    string
-		creds   []v2proto.CallOption
-		failure failures.Failure
-	}{
-		{"wrong password", []v2proto.CallOption{v2proto.WithCredentials("admin", "wrong")}, failures.Unauthenticated},
-		{"unknown user", []v2proto.CallOption{v2proto.WithCredentials("nobody", "x")}, failures.InvalidAuthentication},
-		{"anonymous", nil, failures.AnonymousNotAllowed},
-	}
+	bad := append(badCredentials(), badCredential{"anonymous", nil, failures.AnonymousNotAllowed})
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			req := request("GET", "/v2/itest/basic/manifests/v1", "", nil)
@@ -341,15 +365,7 @@ func (e *env) testAuthToken(t *testing.T) {
 		t.Errorf("3 Token calls with the same credentials and scopes made %d token requests, want 1", n)
 	}
 
-	bad := []struct {
-		name    string
-		creds   []v2proto.CallOption
-		failure failures.Failure
-	}{
-		{"wrong password", []v2proto.CallOption{v2proto.WithCredentials("admin", "wrong")}, failures.Unauthenticated},
-		{"unknown user", []v2proto.CallOption{v2proto.WithCredentials("nobody", "x")}, failures.InvalidAuthentication},
-	}
-	for _, tt := range bad {
+	for _, tt := range badCredentials() {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.Token(ctx, nil, tt.creds...)
 			var se *v2proto.StatusError

@@ -3,10 +3,8 @@ package itest
 import (
 	"bytes"
 	"context"
-	"crypto/elliptic"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -16,8 +14,8 @@ import (
 
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/internal/imagetest"
 	"github.com/registrytest/registrytest/internal/testreg"
-	"github.com/registrytest/registrytest/schema1"
 	"github.com/registrytest/registrytest/schema2"
 	"github.com/registrytest/registrytest/v2proto"
 )
@@ -78,98 +76,19 @@ func plBuild(t *testing.T, s v2proto.Schema, repo, tag string, images []fixtures
 // diff_ids of the layers when diffIDs is set.
 func plBuildConfig(t *testing.T, s v2proto.Schema, repo, tag string, images []fixtures.Image, diffIDs bool) plImage {
 	t.Helper()
-	b := plImage{images: images}
-	seen := map[digest.Digest]bool{}
-	add := func(l *fixtures.Layer) {
-		if !seen[l.Digest()] {
-			seen[l.Digest()] = true
-			b.blobs = append(b.blobs, l)
-		}
-	}
-	if s == v2proto.Schema1 {
-		key, err := schema1.ECKeyFromSeed(elliptic.P256(), []byte("itest pull"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb := schema1.Builder{Name: repo, Tag: tag, Architecture: "amd64", Key: key}
-		for _, im := range images {
-			parent := "null"
-			if im.ParentID != "" {
-				parent = fmt.Sprintf("%q", im.ParentID)
-			}
-			sb.Layers = append(sb.Layers, schema1.Layer{BlobSum: im.Layer.Digest(),
-				V1Compatibility: fmt.Sprintf(`{"id":%q,"parent":%s}`, im.ID, parent)})
-			add(im.Layer)
-		}
-		m, err := sb.Build()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.manifest, b.mediaType, b.digest = m.Raw, m.MediaType(), m.Digest()
-		return b
-	}
-	f := schema2.Docker
-	cfg := schema2.Config{OS: "linux", RootFS: schema2.RootFS{Type: "layers", DiffIDs: []digest.Digest{}}, History: []schema2.History{}}
-	if s == v2proto.OCI {
-		f, cfg.Architecture = schema2.OCI, "amd64"
-	}
-	var layers []v1.Descriptor
-	for _, im := range images {
-		cfg.History = append(cfg.History, schema2.History{Created: fixtures.QuayCreated,
-			CreatedBy: "/bin/sh -c #(nop) " + im.ID, EmptyLayer: im.Empty})
-		if im.URLs() == nil {
-			add(im.Layer)
-		}
-		if !im.Empty {
-			layers = append(layers, f.Layer(im.Layer.Digest(), im.Layer.Size(), im.URLs()...))
-			if diffIDs {
-				cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, im.Layer.DiffID())
-			}
-		}
-	}
-	cb, err := cfg.Build(f, schema2.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	add(fixtures.NewBlob(cb.MediaType(), cb.Bytes()))
-	mb, err := f.NewManifest(cb.Descriptor(), layers...).Build(schema2.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.manifest, b.mediaType, b.digest = mb.Bytes(), mb.MediaType(), mb.Digest()
-	return b
+	im := imagetest.Build(t, imagetest.Schema(s), repo, tag, images, imagetest.Options{KeySeed: "itest pull", DiffIDs: diffIDs})
+	return plImage{images: images, manifest: im.Manifest, mediaType: im.MediaType, digest: im.Digest, blobs: im.Blobs}
 }
 
 // plList builds a list of family f over children with platforms.
 func plList(t *testing.T, f schema2.Family, children []plImage, platforms []string) plImage {
 	t.Helper()
-	var descs []v1.Descriptor
+	ims := make([]imagetest.Image, len(children))
 	for i, c := range children {
-		descs = append(descs, v1.Descriptor{MediaType: c.mediaType, Digest: c.digest, Size: int64(len(c.manifest)),
-			Platform: fixtures.Platform(platforms[i])})
+		ims[i] = imagetest.Image{Manifest: c.manifest, MediaType: c.mediaType, Digest: c.digest}
 	}
-	b, err := f.NewIndex(descs...).Build(schema2.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plImage{manifest: b.Bytes(), mediaType: b.MediaType(), digest: b.Digest()}
-}
-
-func plBytes(t *testing.T, l *fixtures.Layer) []byte {
-	t.Helper()
-	if b, ok := l.Bytes(); ok {
-		return b
-	}
-	rc, err := l.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	im := imagetest.List(t, f, ims, platforms)
+	return plImage{manifest: im.Manifest, mediaType: im.MediaType, digest: im.Digest}
 }
 
 // push uploads b's blobs to repo and puts its manifest at ref (a tag, or
@@ -177,7 +96,7 @@ func plBytes(t *testing.T, l *fixtures.Layer) []byte {
 func (p *pullEnv) push(t *testing.T, repo, ref string, b plImage) {
 	t.Helper()
 	for _, l := range b.blobs {
-		pushBlob(t, p.c, repo, plBytes(t, l), admin)
+		pushBlob(t, p.c, repo, imagetest.LayerBytes(t, l), admin)
 	}
 	p.putManifest(t, repo, ref, b)
 }
@@ -509,7 +428,7 @@ func (p *pullEnv) testBlobs(t *testing.T) {
 	ctx := context.Background()
 	repo := "pull/blobs"
 	blob := fixtures.RandomBlob(21, 300_000, "application/octet-stream")
-	data := plBytes(t, blob)
+	data := imagetest.LayerBytes(t, blob)
 	pushBlob(t, p.c, repo, data, admin)
 	var buf bytes.Buffer
 	info, err := p.c.GetBlob(ctx, repo, blob.Digest(), &buf, admin)
@@ -540,7 +459,7 @@ func (p *pullEnv) testRange(t *testing.T) {
 	ctx := context.Background()
 	repo := "pull/range"
 	blob := fixtures.RandomBlob(23, 2048, "application/octet-stream")
-	data := plBytes(t, blob)
+	data := imagetest.LayerBytes(t, blob)
 	pushBlob(t, p.c, repo, data, admin)
 	for _, tc := range []struct {
 		spec       string
@@ -674,29 +593,24 @@ func (p *pullEnv) testFailures(t *testing.T) {
 // registry takes: the two flows agree on the manifests and the blobs.
 func (p *pullEnv) testAfterPush(t *testing.T) {
 	ctx := context.Background()
-	for _, s := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI, v2proto.Schema1} {
-		t.Run(string(s), func(t *testing.T) {
-			if s == v2proto.Schema1 && !p.reg.Schema1 {
-				t.Skipf("%s accepts no schema1 manifests", p.reg.Name)
+	eachSchema(t, p.reg, "", func(t *testing.T, s v2proto.Schema) {
+		repo := "pull/after-push/" + string(s)
+		images := fixtures.EmptyLayers()
+		pushed, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSchema(s))
+		if err != nil {
+			t.Fatalf("Push: %v", err)
+		}
+		want := pushed.Manifests[0].Digest
+		res, err := p.c.Pull(ctx, repo, []string{"latest", string(want)}, images, admin, v2proto.WithSchema(s), v2proto.WithRequireMatchingType())
+		if err != nil {
+			t.Fatalf("Pull: %v", err)
+		}
+		for _, pm := range res.Manifests {
+			if pm.Digest != want {
+				t.Errorf("pulled %s: digest %s, want %s as pushed", pm.Ref, pm.Digest, want)
 			}
-			repo := "pull/after-push/" + string(s)
-			images := fixtures.EmptyLayers()
-			pushed, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSchema(s))
-			if err != nil {
-				t.Fatalf("Push: %v", err)
-			}
-			want := pushed.Manifests[0].Digest
-			res, err := p.c.Pull(ctx, repo, []string{"latest", string(want)}, images, admin, v2proto.WithSchema(s), v2proto.WithRequireMatchingType())
-			if err != nil {
-				t.Fatalf("Pull: %v", err)
-			}
-			for _, pm := range res.Manifests {
-				if pm.Digest != want {
-					t.Errorf("pulled %s: digest %s, want %s as pushed", pm.Ref, pm.Digest, want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // testAfterPushList pulls lists and indexes v2proto's PushList pushed.

@@ -327,25 +327,20 @@ var quaySlices = map[string][]v2proto.Chunk{
 func (p *pushEnv) testChunks(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"2-chunks", "3-chunks", "6-chunks"} {
-		for _, s := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI, v2proto.Schema1} {
-			t.Run(name+"/"+string(s), func(t *testing.T) {
-				if s == v2proto.Schema1 && !p.reg.Schema1 {
-					t.Skipf("%s has no schema1", p.reg.Name)
+		eachSchema(t, p.reg, name+"/", func(t *testing.T, s v2proto.Schema) {
+			repo := "push/chunks-" + name + "-" + string(s)
+			images := fixtures.Random4096(7)
+			res, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSchema(s), v2proto.WithChunks(quaySlices[name]...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.checkPushed(t, repo, res)
+			for _, b := range res.Blobs {
+				if len(b.Chunks) != len(quaySlices[name]) || b.Style != v2proto.UploadChunked {
+					t.Errorf("blob %s: %d chunks in style %v, want %d chunked", b.Digest, len(b.Chunks), b.Style, len(quaySlices[name]))
 				}
-				repo := "push/chunks-" + name + "-" + string(s)
-				images := fixtures.Random4096(7)
-				res, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSchema(s), v2proto.WithChunks(quaySlices[name]...))
-				if err != nil {
-					t.Fatal(err)
-				}
-				p.checkPushed(t, repo, res)
-				for _, b := range res.Blobs {
-					if len(b.Chunks) != len(quaySlices[name]) || b.Style != v2proto.UploadChunked {
-						t.Errorf("blob %s: %d chunks in style %v, want %d chunked", b.Digest, len(b.Chunks), b.Style, len(quaySlices[name]))
-					}
-				}
-			})
-		}
+			}
+		})
 	}
 	t.Run("last-chunk-in-put", func(t *testing.T) {
 		blob := fixtures.RandomBlob(11, 2500, "application/octet-stream")
@@ -590,24 +585,19 @@ func (p *pushEnv) testCancel(t *testing.T) {
 
 func (p *pushEnv) testByDigest(t *testing.T) {
 	ctx := context.Background()
-	for _, s := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI, v2proto.Schema1} {
-		t.Run(string(s), func(t *testing.T) {
-			if s == v2proto.Schema1 && !p.reg.Schema1 {
-				t.Skipf("%s has no schema1", p.reg.Name)
-			}
-			repo := "push/by-digest-" + string(s)
-			res, err := p.c.Push(ctx, repo, nil, fixtures.Different(), admin, v2proto.WithSchema(s), v2proto.WithPushByDigest())
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := res.Manifests[0]
-			if m.Put.Reference != string(m.Digest) {
-				t.Errorf("put at %q, want the digest %s", m.Put.Reference, m.Digest)
-			}
-			// Distribution keeps untagged manifests pullable by digest.
-			p.checkPushed(t, repo, res)
-		})
-	}
+	eachSchema(t, p.reg, "", func(t *testing.T, s v2proto.Schema) {
+		repo := "push/by-digest-" + string(s)
+		res, err := p.c.Push(ctx, repo, nil, fixtures.Different(), admin, v2proto.WithSchema(s), v2proto.WithPushByDigest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := res.Manifests[0]
+		if m.Put.Reference != string(m.Digest) {
+			t.Errorf("put at %q, want the digest %s", m.Put.Reference, m.Digest)
+		}
+		// Distribution keeps untagged manifests pullable by digest.
+		p.checkPushed(t, repo, res)
+	})
 }
 
 func (p *pushEnv) testList(t *testing.T) {
@@ -732,31 +722,26 @@ func (p *pushEnv) testPushManifest(t *testing.T) {
 
 func (p *pushEnv) testInvalidBlob(t *testing.T) {
 	ctx := context.Background()
-	for _, s := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI, v2proto.Schema1} {
-		t.Run(string(s), func(t *testing.T) {
-			if s == v2proto.Schema1 && !p.reg.Schema1 {
-				t.Skipf("%s has no schema1", p.reg.Name)
-			}
-			repo := "push/invalid-blob-" + string(s)
-			// The option makes the call expect invalid-blob: met at
-			// put-manifest (400 MANIFEST_BLOB_UNKNOWN), Push returns nil, nil.
-			res, err := p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithInvalidBlobReferences())
-			if err != nil || res != nil {
-				t.Fatalf("Push with invalid blob references = %+v, %v, want nil, nil", res, err)
-			}
-			// The blobs were uploaded: a HEAD finds them.
-			for _, im := range fixtures.Basic() {
-				do(t, p.c, failures.HeadBlob, request("HEAD", "/v2/"+repo+"/blobs/"+string(im.Layer.Digest()), "", nil), admin, pushScope(repo))
-			}
-			// Expecting another failure, the 400 is an error.
-			_, err = p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithInvalidBlobReferences(),
-				v2proto.WithSkipHeadChecks(), v2proto.ExpectFailure(failures.InvalidTag))
-			var se *v2proto.StatusError
-			if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_BLOB_UNKNOWN") {
-				t.Errorf("Push expecting invalid-tag: %v, want put-manifest 400 MANIFEST_BLOB_UNKNOWN", err)
-			}
-		})
-	}
+	eachSchema(t, p.reg, "", func(t *testing.T, s v2proto.Schema) {
+		repo := "push/invalid-blob-" + string(s)
+		// The option makes the call expect invalid-blob: met at
+		// put-manifest (400 MANIFEST_BLOB_UNKNOWN), Push returns nil, nil.
+		res, err := p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithInvalidBlobReferences())
+		if err != nil || res != nil {
+			t.Fatalf("Push with invalid blob references = %+v, %v, want nil, nil", res, err)
+		}
+		// The blobs were uploaded: a HEAD finds them.
+		for _, im := range fixtures.Basic() {
+			do(t, p.c, failures.HeadBlob, request("HEAD", "/v2/"+repo+"/blobs/"+string(im.Layer.Digest()), "", nil), admin, pushScope(repo))
+		}
+		// Expecting another failure, the 400 is an error.
+		_, err = p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithInvalidBlobReferences(),
+			v2proto.WithSkipHeadChecks(), v2proto.ExpectFailure(failures.InvalidTag))
+		var se *v2proto.StatusError
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_BLOB_UNKNOWN") {
+			t.Errorf("Push expecting invalid-tag: %v, want put-manifest 400 MANIFEST_BLOB_UNKNOWN", err)
+		}
+	})
 }
 
 // testBrokenConfig: distribution does not validate image configs, so a

@@ -2,9 +2,15 @@ package testreg
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"sync"
 	"sync/atomic"
+	"testing"
+
+	"github.com/sirupsen/logrus"
 )
 
 // AppFunc builds an in-process registry from a configuration document (see
@@ -28,6 +34,57 @@ func StartInProcess(s *Setup, readOnly bool, newApp AppFunc) (*Registry, error) 
 	b.cur.Store(a)
 	b.srv = httptest.NewServer(b)
 	return NewRegistry(s.Info(b.srv.URL), readOnly, b, s), nil
+}
+
+// NewInProcess is the New of the in-process registry packages (distv3,
+// dist28): it silences the global logrus logger the registries log through
+// (QuietLogrus), prepares the setup of flavor f configured by o (Prepare)
+// and serves the registry newApp builds for it (StartInProcess). The caller
+// must Close the result.
+func NewInProcess(o Options, f Flavor, newApp AppFunc) (*Registry, error) {
+	QuietLogrus()
+	s, err := Prepare(o, f)
+	if err != nil {
+		return nil, err
+	}
+	return StartInProcess(s, o.ReadOnly, newApp)
+}
+
+// StartForTest is the Start of the registry packages: it returns the
+// registry newReg makes from o and closes it when the test ends
+// (t.Cleanup), logging first the tail of the registry's log (LogTail) when
+// the test has failed and the registry keeps one. It fails the test with
+// "PKG.Start: ERR" if the registry cannot start.
+func StartForTest(t testing.TB, pkg string, o Options, newReg func(Options) (*Registry, error)) *Registry {
+	t.Helper()
+	r, err := newReg(o)
+	if err != nil {
+		t.Fatalf("%s.Start: %v", pkg, err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if tail := r.LogTail(4096); tail != "" {
+				t.Logf("%s log (tail):\n%s", r.Name, tail)
+			}
+		}
+		if err := r.Close(); err != nil {
+			t.Errorf("%s: Close: %v", pkg, err)
+		}
+	})
+	return r
+}
+
+var quietOnce sync.Once
+
+// QuietLogrus discards the output of the global logrus logger (and sets its
+// level to error), once per process, unless LogEnv is set.
+func QuietLogrus() {
+	quietOnce.Do(func() {
+		if os.Getenv(LogEnv) == "" {
+			logrus.SetOutput(io.Discard)
+			logrus.SetLevel(logrus.ErrorLevel)
+		}
+	})
 }
 
 type app struct {
