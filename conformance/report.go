@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // An Outcome is how a scenario went.
@@ -26,8 +27,9 @@ type Result struct {
 	// Detail is the error of a failed scenario or the reason of a skipped
 	// one.
 	Detail string
-	// Err is the error of a failed scenario (inspect it with errors.As,
-	// for example for a *v2proto.StatusError).
+	// Err is the error of a failed scenario, or of a skipped one that
+	// failed on a known deviation (Target.Known); inspect it with
+	// errors.As, for example for a *v2proto.StatusError.
 	Err      error
 	Duration time.Duration
 }
@@ -87,10 +89,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
+// oneLine puts s on one line of at most about 300 bytes, eliding the
+// middle (an error's end says what was wanted, and at which step).
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
-		s = s[:297] + "..."
+		head, tail := s[:150], s[len(s)-147:]
+		for !utf8.ValidString(head) {
+			head = head[:len(head)-1]
+		}
+		for !utf8.ValidString(tail) {
+			tail = tail[1:]
+		}
+		s = head + "..." + tail
 	}
 	return s
 }

@@ -1,7 +1,9 @@
 package conformance
 
 import (
+	"maps"
 	"net/http"
+	"path"
 	"slices"
 
 	"github.com/registrytest/registrytest/failures"
@@ -34,9 +36,40 @@ type Target struct {
 	// (RegistryReadOnly, ...); a scenario that needs a state the Control
 	// does not implement is skipped, with the reason.
 	Control any
+	// Known lists the registry's known deviations from the spec, by
+	// scenario name (ID, or ID/param; an ID covers all its parameters; a
+	// key with wildcards is a path.Match pattern over ID/param, such as
+	// "*/s2-oci"), each with a description. A listed scenario that fails is reported as
+	// skipped, with the description and the error, so that a suite can be
+	// green while the deviation stays on record; a listed scenario that
+	// passes is reported as failed: the list is out of date.
+	Known map[string]string
 	// Logf, when not nil, receives one line per HTTP exchange (as
 	// v2proto.WithLogf), for example t.Logf.
 	Logf func(format string, args ...any)
+}
+
+// known returns the description of the known deviation of the scenario
+// named id (with parameter param), and whether there is one.
+func (t *Target) known(id, param string) (string, bool) {
+	if param != "" {
+		if d, ok := t.Known[id+"/"+param]; ok {
+			return d, true
+		}
+	}
+	if d, ok := t.Known[id]; ok {
+		return d, true
+	}
+	name := id
+	if param != "" {
+		name += "/" + param
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Known)) {
+		if ok, _ := path.Match(k, name); ok {
+			return t.Known[k], true
+		}
+	}
+	return "", false
 }
 
 // Has reports whether the target lists capability c.

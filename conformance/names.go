@@ -1,0 +1,331 @@
+package conformance
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/registrytest/registrytest/failures"
+	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/v2proto"
+)
+
+// moreAuthScenarios are the auth scenarios that push and pull.
+func moreAuthScenarios() []Scenario {
+	return []Scenario{
+		{
+			ID: "auth-credential-kinds", Area: areaAuth,
+			Explain: "for each kind of credentials the target has (the owner's password in its namespace, the robot's in " +
+				"the owner's, the org admin's in the org's): a token request with no scope answers 2xx, then P and R pass",
+			Origin: "Q: test_login[5 valid rows], test_push_pull_logging[7 credential rows × namespace] (registry part)",
+			Needs:  []Capability{Auth, Roles},
+			Params: []string{"own", "robot", "org"},
+			Run:    runAuthCredentialKinds,
+		},
+		{
+			ID: "auth-pull-no-access", Area: areaAuth,
+			Explain: "a pull of the owner's private repository as anonymous (a token without access first: auth 200) or as " +
+				"a user without access gets unauthorized at get-manifest (401 with WWW-Authenticate)",
+			Origin: "Q: test_pull_publicrepo_anonymous, test_pull_publicrepo_no_anonymous_access (first two pulls of each), test_basic_organization_flow[reader]",
+			Needs:  []Capability{Auth, Roles},
+			Params: []string{"anonymous", "other"},
+			Run:    runAuthPullNoAccess,
+		},
+		{
+			ID: "auth-pull-public-anonymous", Area: areaAuth,
+			Explain: "the repository made public, then pulled anonymously: auth 200 without credentials, R passes",
+			Origin:  "Q: test_pull_publicrepo_anonymous (last pull)",
+			Needs:   []Capability{Auth},
+			States:  []State{StateMakePublic},
+			Run:     runAuthPullPublicAnonymous,
+		},
+		{
+			ID: "auth-anonymous-off", Area: areaAuth,
+			Explain: "anonymous access off, the repository public: an anonymous pull gets anonymous-not-allowed at auth " +
+				"(401), a manifest GET without a token 401 with WWW-Authenticate, and another user's R passes",
+			Origin: "Q: test_pull_publicrepo_no_anonymous_access",
+			Needs:  []Capability{Auth, Roles},
+			States: []State{StateMakePublic, StateAnonymousOff},
+			Alone:  true,
+			Run:    runAuthAnonymousOff,
+		},
+		{
+			ID: "auth-org-member-access", Area: areaAuth,
+			Explain: "the creator pushes into the organization's namespace; the creator and the org admin pull it",
+			Origin:  "Q: test_basic_organization_flow",
+			Needs:   []Capability{Roles},
+			Run:     runAuthOrgMemberAccess,
+		},
+		{
+			ID: "name-repo-valid", Area: areaAuth,
+			Explain: "P and R on repository names <ns>/something, <ns>/foo.bar, and a name of 255 characters in all " +
+				"(distribution-spec: the name grammar; clients limit the name to 255 characters)",
+			Origin: "Q: test_push_reponame[something, Valid long name], test_push_pull_formerly_bad_repo_name",
+			Params: crossParams(formatParams, []string{"plain", "dotted", "long"}),
+			Run:    runNameRepoValid,
+		},
+		{
+			ID: "name-repo-too-long", Area: areaAuth,
+			Explain: "a push to a name whose last component has 256 characters is refused: invalid-repository (Quay: " +
+				"auth 400; without a table entry, the spec's 400 NAME_INVALID at the first request, the blob HEAD); nothing is created",
+			Origin: "Q: test_push_reponame[Name too long]",
+			Run:    runNameRepoTooLong,
+		},
+		{
+			ID: "name-repo-nested", Area: areaAuth,
+			Explain: "P and R on <ns>/<repo>/some/slash pass; a target without nested-names expects slash-repository " +
+				"(Quay: auth 400)",
+			Origin: "Q: test_push_reponame[some/slash]",
+			Run:    runNameRepoNested,
+		},
+		{
+			ID: "name-tag-valid", Area: areaAuth,
+			Explain: "pushes with the tags l, 1 and 128 × x: put-manifest 201 (distribution-spec: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})",
+			Origin:  "Q: test_tag_validaton[l, 1, x*128]",
+			Params:  crossParams(formatParams, []string{"l", "1", "128x"}),
+			Run:     runNameTagValid,
+		},
+		{
+			ID: "name-tag-missing", Area: areaAuth,
+			Explain: "a push with an empty tag (PUT /manifests/): the blobs upload, then missing-tag at put-manifest (404: no route)",
+			Origin:  "Q: test_tag_validaton[\"\"]",
+			Run:     runNameTagMissing,
+		},
+		{
+			ID: "name-tag-invalid", Area: areaAuth,
+			Explain: "pushes with the tags 129 × x, .fail and -fail: the blobs upload, then invalid-tag at put-manifest " +
+				"(404 no route; 400 TAG_INVALID also conforms)",
+			Origin: "Q: test_tag_validaton[x*129, .fail, -fail]",
+			Params: []string{"129x", "dot", "dash"},
+			Run:    runNameTagInvalid,
+		},
+		{
+			ID: "name-single-component", Area: areaAuth,
+			Explain: "P and R on a repository name of one component, without a namespace (URLs /v2/<repo>/...)",
+			Origin:  "Q: test_library_support",
+			Params:  formatParams,
+			Run:     runNameSingleComponent,
+		},
+		{
+			ID: "name-library-alias", Area: areaAuth,
+			Explain: "a push to <repo> (no namespace), then R of library/<repo>: the same manifest and blobs",
+			Origin:  "Q: test_library_support",
+			Needs:   []Capability{LibraryAlias},
+			Run:     runNameLibraryAlias,
+		},
+	}
+}
+
+func runAuthCredentialKinds(e *Env) error {
+	role := map[string]Role{"own": Owner, "robot": Robot, "org": OrgAdmin}[e.Param]
+	as, err := e.as(role)
+	if err != nil {
+		return err
+	}
+	if _, err := e.client.Token(e.Ctx, nil, as...); err != nil {
+		return err
+	}
+	repo := e.Repo(role)
+	if _, err := e.pushAs(role, repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
+		return err
+	}
+	_, err = e.pullAs(role, repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	return err
+}
+
+func runAuthPullNoAccess(e *Env) error {
+	repo := e.Repo(Owner)
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
+		return err
+	}
+	role := Anonymous
+	if e.Param == "other" {
+		role = Other
+	}
+	exp, err := e.expect(failures.Unauthorized)
+	if err != nil {
+		return err
+	}
+	_, err = e.pullAs(role, repo, []string{"latest"}, nil, fmtS2, exp)
+	return err
+}
+
+func runAuthPullPublicAnonymous(e *Env) error {
+	repo := e.Repo(Owner)
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
+		return err
+	}
+	if err := e.makePublic(repo); err != nil {
+		return err
+	}
+	_, err := e.pullAs(Anonymous, repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	return err
+}
+
+func runAuthAnonymousOff(e *Env) (err error) {
+	repo := e.Repo(Owner)
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
+		return err
+	}
+	if err := e.makePublic(repo); err != nil {
+		return err
+	}
+	c := e.Target.Control.(AnonymousAccess)
+	if err := c.SetAnonymousAccess(e.Ctx, false); err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := c.SetAnonymousAccess(e.Ctx, true); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	exp, err := e.expect(failures.AnonymousNotAllowed)
+	if err != nil {
+		return err
+	}
+	if _, err := e.pullAs(Anonymous, repo, []string{"latest"}, nil, fmtS2, exp); err != nil {
+		return err
+	}
+	// A manifest GET without any token.
+	req, err := http.NewRequestWithContext(e.Ctx, http.MethodGet, strings.TrimSuffix(e.Target.URL, "/")+"/v2/"+repo+"/manifests/latest", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := e.HTTPClient().Do(req)
+	if err != nil {
+		return fmt.Errorf("GET /v2/%s/manifests/latest (no token): %v", repo, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+		return e.Errorf("GET /v2/%s/manifests/latest (no token) = %d, WWW-Authenticate %q, want 401 with a challenge", repo, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	_, err = e.pullAs(Other, repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	return err
+}
+
+func runAuthOrgMemberAccess(e *Env) error {
+	repo := e.Repo(Creator)
+	if _, err := e.pushAs(Creator, repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
+		return err
+	}
+	for _, r := range []Role{Creator, OrgAdmin} {
+		if _, err := e.pullAs(r, repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runNameRepoValid(e *Env) error {
+	fs, kind, _ := strings.Cut(e.Param, "-")
+	f := format(fs)
+	if err := e.needFormat(f); err != nil {
+		return err
+	}
+	repo := e.Repo(Owner)
+	switch kind {
+	case "dotted":
+		repo += ".bar"
+	case "long":
+		repo += "-" + strings.Repeat("x", 255-len(repo)-1)
+	}
+	_, _, err := e.pushPull(repo, "latest", fixtures.Basic(), f, f)
+	return err
+}
+
+func runNameRepoTooLong(e *Env) error {
+	// A component of 256 characters, as Quay's test (the name is longer
+	// than the 255 characters clients allow in all).
+	repo := e.Repo(Owner)
+	repo += "-" + strings.Repeat("x", 256-(len(repo)-len(e.Namespace(Owner))-1)-1)
+	c := e.client
+	if _, ok := c.Table().Lookup(failures.Auth, failures.InvalidRepository); !ok && len(c.Table().StepsFor(failures.InvalidRepository)) == 0 {
+		// The table says nothing: the spec's answer, 400 NAME_INVALID at
+		// the first request that names the repository (a HEAD has no
+		// body, so no code there).
+		t := c.Table().With(failures.BlobHeadCheck, failures.InvalidRepository, failures.Expectation{Status: http.StatusBadRequest}).
+			With(failures.StartUpload, failures.InvalidRepository, failures.Expectation{Status: http.StatusBadRequest, Codes: []string{"NAME_INVALID"}})
+		var err error
+		if c, err = e.NewClient(v2proto.WithTable(t)); err != nil {
+			return err
+		}
+	}
+	o, err := e.as(Owner, v2proto.WithSchema(v2proto.Schema2), v2proto.ExpectFailure(failures.InvalidRepository))
+	if err != nil {
+		return err
+	}
+	_, err = c.Push(e.Ctx, repo, []string{"latest"}, fixtures.Basic(), o...)
+	return err
+}
+
+func runNameRepoNested(e *Env) error {
+	repo := e.Repo(Owner) + "/some/slash"
+	if e.Has(NestedNames) {
+		_, _, err := e.pushPull(repo, "latest", fixtures.Basic(), fmtS2, fmtS2)
+		return err
+	}
+	exp, err := e.expect(failures.SlashRepository)
+	if err != nil {
+		return err
+	}
+	_, err = e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2, exp)
+	return err
+}
+
+func runNameTagValid(e *Env) error {
+	fs, kind, _ := strings.Cut(e.Param, "-")
+	f := format(fs)
+	if err := e.needFormat(f); err != nil {
+		return err
+	}
+	tag := kind
+	if kind == "128x" {
+		tag = strings.Repeat("x", 128)
+	}
+	_, err := e.push(e.Repo(Owner), []string{tag}, fixtures.Basic(), f)
+	return err
+}
+
+func runNameTagMissing(e *Env) error {
+	exp, err := e.expect(failures.MissingTag)
+	if err != nil {
+		return err
+	}
+	_, err = e.push(e.Repo(Owner), []string{""}, fixtures.Basic(), fmtS2, exp)
+	return err
+}
+
+func runNameTagInvalid(e *Env) error {
+	tag := map[string]string{"129x": strings.Repeat("x", 129), "dot": ".fail", "dash": "-fail"}[e.Param]
+	exp, err := e.expect(failures.InvalidTag)
+	if err != nil {
+		return err
+	}
+	_, err = e.push(e.Repo(Owner), []string{tag}, fixtures.Basic(), fmtS2, exp)
+	return err
+}
+
+func runNameSingleComponent(e *Env) error {
+	f := format(e.Param)
+	if err := e.needFormat(f); err != nil {
+		return err
+	}
+	_, _, err := e.pushPull(e.topLevelRepo(), "latest", fixtures.Basic(), f, f)
+	return err
+}
+
+func runNameLibraryAlias(e *Env) error {
+	repo := e.topLevelRepo()
+	pr, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	if err != nil {
+		return err
+	}
+	rr, err := e.pull("library/"+repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	if err != nil {
+		return err
+	}
+	if got, want := rr.Manifests[0].Digest, pr.Manifests[0].Digest; got != want {
+		return e.Errorf("GET /v2/library/%s/manifests/latest: Docker-Content-Digest = %s, want %s (the manifest pushed to %s)", repo, got, want, repo)
+	}
+	return nil
+}

@@ -1,0 +1,220 @@
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/v2proto"
+)
+
+const areaTags = "Tags paging"
+
+// pageSizes are the page sizes of the paging scenarios (Quay's).
+var pageSizes = []int{1, 2, 10, 50, 100}
+
+func tagScenarios() []Scenario {
+	return []Scenario{
+		{
+			ID: "tags-list", Area: areaTags,
+			Explain: "GET /tags/list of a repository with some tags answers 200 {\"name\": <repo>, \"tags\": [...]} with " +
+				"exactly those tags, in lexical order (distribution-spec: listing tags)",
+			Origin: "O: <set>/tag-list; L38",
+			Run:    runTagsList,
+		},
+		{
+			ID: "tags-list-empty-repo", Area: areaTags,
+			Explain: "GET /tags/list of a repository with nothing pushed answers 404 NAME_UNKNOWN (or 200 with no tags)",
+			Origin:  "O: empty/tag list",
+			Run:     runTagsListEmptyRepo,
+		},
+		{
+			ID: "tags-paging-n", Area: areaTags,
+			Explain: "walking /tags/list?n= for n in 1, 2, 10, 50, 100: every page holds at most n tags, Link: <...>; " +
+				"rel=\"next\" is followed until absent, the union is every tag without duplicates, and a second walk gives " +
+				"the same; params: lister {owner, org admin, another user of a public repository} × repository {a few " +
+				"tags, more than 100}",
+			Origin: "Q: test_tags[4 repos × 5 sizes]; O: L39",
+			Needs:  []Capability{TagPaging},
+			Params: []string{"owner-few", "owner-many", "org-admin-few", "public-few"},
+			Run:    runTagsPagingN,
+		},
+		{
+			ID: "tags-paging-last", Area: areaTags,
+			Explain: "?last=<t>, with and without n, lists only the tags lexically after t",
+			Origin:  "O: <set>/tag-list (the second request); L40",
+			Needs:   []Capability{TagPaging},
+			Run:     runTagsPagingLast,
+		},
+	}
+}
+
+// tagNames are the tags the listing scenarios push, out of order.
+var tagNames = []string{"latest", "1.0", "b", "a", "v2", "A", "z-last"}
+
+// pushTags pushes one manifest to repo under every tag of tags as role r:
+// one push, then one PUT per further tag.
+func (e *Env) pushTags(r Role, repo string, tags []string) error {
+	pr, err := e.pushAs(r, repo, tags[:1], fixtures.Basic(), fmtS2)
+	if err != nil {
+		return err
+	}
+	m := pr.Manifests[0]
+	o, err := e.as(r)
+	if err != nil {
+		return err
+	}
+	for _, t := range tags[1:] {
+		if _, err := e.client.PushManifest(e.Ctx, repo, t, m.MediaType, m.Bytes, o...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runTagsList(e *Env) error {
+	repo := e.Repo(Owner)
+	if err := e.pushTags(Owner, repo, tagNames); err != nil {
+		return err
+	}
+	tr, err := e.tagsOf(repo)
+	if err != nil {
+		return err
+	}
+	want := slices.Sorted(slices.Values(tagNames))
+	got := slices.Sorted(slices.Values(tr.Tags))
+	if !slices.Equal(got, want) {
+		return e.Errorf("GET /v2/%s/tags/list = %q, want %q", repo, tr.Tags, want)
+	}
+	if !tr.Sorted {
+		return e.Errorf("GET /v2/%s/tags/list = %q, want them in lexical order", repo, tr.Tags)
+	}
+	return nil
+}
+
+func runTagsListEmptyRepo(e *Env) error {
+	repo := e.Repo(Owner)
+	tr, err := e.tagsOf(repo)
+	var se *v2proto.StatusError
+	switch {
+	case err == nil:
+		if len(tr.Tags) != 0 {
+			return e.Errorf("GET /v2/%s/tags/list of a repository never pushed = %q, want 404 NAME_UNKNOWN or no tags", repo, tr.Tags)
+		}
+		return nil
+	case errors.As(err, &se) && se.Got == http.StatusNotFound:
+		if !slices.Contains(se.Codes, "NAME_UNKNOWN") {
+			return e.Errorf("GET /v2/%s/tags/list = 404 %s, want 404 NAME_UNKNOWN", repo, strings.Join(se.Codes, " "))
+		}
+		return nil
+	}
+	return err
+}
+
+func runTagsPagingN(e *Env) error {
+	who, size, _ := strings.Cut(e.Param, "-")
+	lister, owner := Owner, Owner
+	switch who {
+	case "org":
+		lister, owner = OrgAdmin, OrgAdmin
+		size = strings.TrimPrefix(size, "admin-")
+	case "public":
+		lister = Other
+	}
+	repo := e.Repo(owner)
+	tags := tagNames
+	if size == "many" {
+		tags = nil
+		for i := range 105 {
+			tags = append(tags, fmt.Sprintf("t%03d", i))
+		}
+	}
+	if err := e.pushTags(owner, repo, tags); err != nil {
+		return err
+	}
+	if who == "public" {
+		if err := e.makePublic(repo); err != nil {
+			return err
+		}
+	}
+	want := slices.Sorted(slices.Values(tags))
+	for _, n := range pageSizes {
+		var first []string
+		for walk := range 2 {
+			o, err := e.as(lister, v2proto.WithPageSize(n))
+			if err != nil {
+				return err
+			}
+			tr, err := e.client.Tags(e.Ctx, repo, o...)
+			if err != nil {
+				return err
+			}
+			if len(tr.Duplicates) > 0 {
+				return e.Errorf("GET /v2/%s/tags/list?n=%d (all pages): %q listed more than once", repo, n, tr.Duplicates)
+			}
+			got := slices.Sorted(slices.Values(tr.Tags))
+			if !slices.Equal(got, want) {
+				return e.Errorf("GET /v2/%s/tags/list?n=%d (all pages) = %q, want %q", repo, n, got, want)
+			}
+			if len(tags) > n && !tr.Paginated {
+				return e.Errorf("GET /v2/%s/tags/list?n=%d = %d tags on one page, want pages of at most %d", repo, n, len(tr.Tags), n)
+			}
+			if walk == 0 {
+				first = tr.Tags
+			} else if !slices.Equal(first, tr.Tags) {
+				return e.Errorf("GET /v2/%s/tags/list?n=%d: a second walk gave %q, want %q as the first", repo, n, tr.Tags, first)
+			}
+		}
+	}
+	return nil
+}
+
+func runTagsPagingLast(e *Env) error {
+	repo := e.Repo(Owner)
+	if err := e.pushTags(Owner, repo, tagNames); err != nil {
+		return err
+	}
+	sorted := slices.Sorted(slices.Values(tagNames))
+	for _, last := range []string{sorted[0], "b", sorted[len(sorted)-1]} {
+		var want []string
+		for _, t := range sorted {
+			if t > last {
+				want = append(want, t)
+			}
+		}
+		for _, n := range []int{0, 2} {
+			opts := []v2proto.CallOption{v2proto.WithLast(last)}
+			q := "last=" + last
+			if n > 0 {
+				opts = append(opts, v2proto.WithPageSize(n))
+				q += fmt.Sprintf("&n=%d", n)
+			}
+			tr, err := e.tagsOf(repo, opts...)
+			if err != nil {
+				return err
+			}
+			// With n, all the pages together.
+			got := tr.Tags
+			if !slices.Equal(got, want) {
+				return e.Errorf("GET /v2/%s/tags/list?%s = %q, want %q", repo, q, got, want)
+			}
+		}
+	}
+	return nil
+}
+
+// makePublic makes repo readable by anyone through the target's Control,
+// or returns the error of Skip when it cannot.
+func (e *Env) makePublic(repo string) error {
+	c, ok := e.Target.Control.(PublicRepos)
+	if !ok {
+		return e.Skip("the target's Control cannot set state %s", StateMakePublic)
+	}
+	if err := c.MakePublic(e.Ctx, repo); err != nil {
+		return fmt.Errorf("making %s public: %w", repo, err)
+	}
+	return nil
+}

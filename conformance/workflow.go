@@ -1,0 +1,437 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/registrytest/registrytest/failures"
+	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/schema2"
+	"github.com/registrytest/registrytest/v2proto"
+)
+
+// A setManifest is one manifest of a set, built: what W pushes.
+type setManifest struct {
+	m     *fixtures.Manifest
+	tag   string
+	built *v2proto.BuiltManifest
+	// subject is the digest of the manifest's subject, "" for none.
+	subject digest.Digest
+}
+
+// A setBuilder builds the manifests of a fixtures.Set (OCI family), every
+// manifest after those it references. v2proto has no flow that pushes a set
+// whose top-level manifests refer to each other (a subject pushed on its
+// own), so W builds them here with package schema2 and pushes them with
+// PushBlobs and PushManifest.
+type setBuilder struct {
+	name  string
+	alg   digest.Algorithm
+	built map[*fixtures.Manifest]*setManifest
+	order []*setManifest
+	// extra, when set, adds top-level members to every manifest and index
+	// (oci-custom-fields).
+	extra []schema2.Field
+	// data makes the config and layer descriptors of image manifests carry
+	// their content (oci-data-field).
+	data bool
+}
+
+func buildSet(name string, set fixtures.Set, alg digest.Algorithm, extra ...schema2.Field) (*setBuilder, error) {
+	return buildSetWith(&setBuilder{name: name, alg: alg, extra: extra}, set)
+}
+
+func buildSetWith(sb *setBuilder, set fixtures.Set) (*setBuilder, error) {
+	sb.built = map[*fixtures.Manifest]*setManifest{}
+	for _, m := range set.Manifests {
+		if _, err := sb.build(m); err != nil {
+			return nil, fmt.Errorf("building set %s: %v", set.Name, err)
+		}
+	}
+	return sb, nil
+}
+
+func (sb *setBuilder) build(m *fixtures.Manifest) (*setManifest, error) {
+	if sm, ok := sb.built[m]; ok {
+		return sm, nil
+	}
+	var subject *v1.Descriptor
+	switch {
+	case m.Subject == nil:
+	case m.Subject.Descriptor != nil:
+		d := *m.Subject.Descriptor
+		subject = &d
+	case m.Subject.Of != nil:
+		s, err := sb.build(m.Subject.Of)
+		if err != nil {
+			return nil, err
+		}
+		d := s.built.Descriptor()
+		subject = &d
+	}
+	out := &v2proto.BuiltManifest{Tag: m.Tag}
+	opts := schema2.Options{Algorithm: sb.alg}
+	var built *schema2.Built
+	var err error
+	switch {
+	case m.Index != nil:
+		ix := schema2.OCI.NewIndex()
+		ix.Manifests = []v1.Descriptor{}
+		for _, ch := range m.Index.Manifests {
+			c, err := sb.build(ch)
+			if err != nil {
+				return nil, err
+			}
+			d := c.built.Descriptor()
+			if ch.Platform != nil {
+				p := *ch.Platform
+				d.Platform = &p
+			}
+			ix.Manifests = append(ix.Manifests, d)
+			for _, b := range c.built.Blobs {
+				out.Blobs = appendBlob(out.Blobs, b)
+			}
+		}
+		ix.ArtifactType = m.Index.ArtifactType
+		ix.Annotations = m.Annotations
+		ix.Subject = subject
+		ix.Extra = sb.extra
+		built, err = ix.Build(opts)
+		if err == nil {
+			out.Children = built.Children()
+		}
+	default:
+		var man schema2.Manifest
+		if m.Artifact != nil {
+			var layers []v1.Descriptor
+			for _, b := range m.Artifact.Blobs {
+				layers = append(layers, b.Descriptor())
+				out.Blobs = appendBlob(out.Blobs, b)
+				out.Layers = append(out.Layers, b.Digest())
+			}
+			man = schema2.OCI.NewManifest(m.Artifact.Config.Descriptor(), layers...)
+			man.Layers = append([]v1.Descriptor{}, layers...)
+			man.ArtifactType = m.Artifact.ArtifactType
+			out.Blobs = appendBlob(out.Blobs, m.Artifact.Config)
+		} else {
+			// The image manifest v2proto builds, with what it leaves out
+			// (subject, annotations, another algorithm) added.
+			bm, err := v2proto.BuildManifest(sb.name, m.Tag, m.Images, v2proto.WithSchema(v2proto.OCI))
+			if err != nil {
+				return nil, err
+			}
+			p, err := schema2.ParseManifest(bm.Bytes)
+			if err != nil {
+				return nil, err
+			}
+			man = *p
+			out.Blobs = bm.Blobs
+			out.Layers = bm.Layers
+		}
+		if sb.data {
+			if err := withData(&man.Config, out.Blobs); err != nil {
+				return nil, err
+			}
+			for i := range man.Layers {
+				if err := withData(&man.Layers[i], out.Blobs); err != nil {
+					return nil, err
+				}
+			}
+		}
+		man.Annotations = m.Annotations
+		man.Subject = subject
+		man.Extra = append(man.Extra, sb.extra...)
+		built, err = man.Build(opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.MediaType, out.Digest, out.Bytes = built.MediaType(), built.Digest(), slices.Clone(built.Bytes())
+	sm := &setManifest{m: m, tag: m.Tag, built: out}
+	if subject != nil {
+		sm.subject = subject.Digest
+	}
+	sb.built[m] = sm
+	sb.order = append(sb.order, sm)
+	return sm, nil
+}
+
+// withData sets d.Data to the content of d's blob among blobs.
+func withData(d *v1.Descriptor, blobs []v2proto.Blob) error {
+	for _, b := range blobs {
+		if b.Digest() != d.Digest {
+			continue
+		}
+		r, err := b.Open()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+		if err != nil {
+			return err
+		}
+		d.Data = data
+		return nil
+	}
+	return fmt.Errorf("no blob %s for the data of its descriptor", d.Digest)
+}
+
+func appendBlob(blobs []v2proto.Blob, b v2proto.Blob) []v2proto.Blob {
+	for _, x := range blobs {
+		if x.Digest() == b.Digest() {
+			return blobs
+		}
+	}
+	return append(blobs, b)
+}
+
+// blobs returns the distinct blobs of the set.
+func (sb *setBuilder) blobs() []v2proto.Blob {
+	var out []v2proto.Blob
+	for _, sm := range sb.order {
+		for _, b := range sm.built.Blobs {
+			out = appendBlob(out, b)
+		}
+	}
+	return out
+}
+
+// workflowOptions adjust W.
+type workflowOptions struct {
+	alg digest.Algorithm
+	// skipBlobs are blobs never uploaded (foreign, sparse).
+	skipBlobs []digest.Digest
+	// extra adds top-level members to every manifest and index.
+	extra []schema2.Field
+	// data makes descriptors carry their content.
+	data bool
+	// tagParams puts each tagged manifest by digest with ?tag=<tag>
+	// instead of by tag (neg-tag-param).
+	tagParams bool
+	// afterPush runs after step 6, before the deletes (referrers checks).
+	afterPush func(repo string, sb *setBuilder) error
+}
+
+// workflow runs the OCI workflow W (SCENARIOS.md 1.2) over set in a fresh
+// repository of the owner.
+func (e *Env) workflow(set fixtures.Set) error { return e.workflowWith(set, workflowOptions{}) }
+
+func (e *Env) workflowWith(set fixtures.Set, wo workflowOptions) error {
+	repo := e.Repo(Owner)
+	as, err := e.as(Owner)
+	if err != nil {
+		return err
+	}
+	c := e.client
+	sb, err := buildSetWith(&setBuilder{name: repo, alg: wo.alg, extra: wo.extra, data: wo.data}, set)
+	if err != nil {
+		return err
+	}
+	// 1. The blobs.
+	var blobs []v2proto.Blob
+	for _, b := range sb.blobs() {
+		if !slices.Contains(wo.skipBlobs, b.Digest()) {
+			blobs = append(blobs, b)
+		}
+	}
+	if _, err := c.PushBlobs(e.Ctx, repo, blobs, append(slices.Clip(as), v2proto.WithUploadStyle(v2proto.UploadPostPut))...); err != nil {
+		return fmt.Errorf("%s/push/blob: %w", set.Name, err)
+	}
+	// 2. Every manifest by digest, children first; the Location reads back.
+	var tagged []*setManifest
+	for _, sm := range sb.order {
+		b := sm.built
+		if wo.tagParams && sm.tag != "" {
+			tagged = append(tagged, sm)
+			continue
+		}
+		mr, err := c.PushManifest(e.Ctx, repo, string(b.Digest), b.MediaType, b.Bytes, as...)
+		if err != nil {
+			return fmt.Errorf("%s/push/manifest-by-digest: %w", set.Name, err)
+		}
+		if mr.Digest != b.Digest {
+			return e.Errorf("%s/push/manifest-by-digest: PUT /v2/%s/manifests/%s: Docker-Content-Digest = %q, want %q", set.Name, repo, b.Digest, mr.Digest, b.Digest)
+		}
+		if err := e.readBack(repo, mr.Location, b); err != nil {
+			return fmt.Errorf("%s/push/manifest-by-digest: %w", set.Name, err)
+		}
+		if sm.tag != "" {
+			tagged = append(tagged, sm)
+		}
+	}
+	// 3. The tagged manifests by tag (or by digest with ?tag=).
+	var tags []string
+	for _, sm := range tagged {
+		b := sm.built
+		if wo.tagParams {
+			mr, err := c.PushManifest(e.Ctx, repo, string(b.Digest), b.MediaType, b.Bytes, append(slices.Clip(as), v2proto.WithTagParams(sm.tag))...)
+			if err != nil {
+				return fmt.Errorf("%s/push/manifest-with-tag-param: %w", set.Name, err)
+			}
+			if !slices.Equal(mr.Tags, []string{sm.tag}) {
+				return e.Skip("PUT /v2/%s/manifests/%s?tag=%s: OCI-Tag = %q, want [%q]: the registry does not apply tag parameters", repo, b.Digest, sm.tag, mr.Tags, sm.tag)
+			}
+		} else if _, err := c.PushManifest(e.Ctx, repo, sm.tag, b.MediaType, b.Bytes, as...); err != nil {
+			return fmt.Errorf("%s/push/manifest-by-tag: %w", set.Name, err)
+		}
+		tags = append(tags, sm.tag)
+	}
+	// 4. tags/list.
+	if len(tags) > 0 {
+		tr, err := c.Tags(e.Ctx, repo, as...)
+		if err != nil {
+			return fmt.Errorf("%s/tag-list: %w", set.Name, err)
+		}
+		for _, t := range tags {
+			if !slices.Contains(tr.Tags, t) {
+				return e.Errorf("%s/tag-list: GET /v2/%s/tags/list = %q, want %q among them", set.Name, repo, tr.Tags, t)
+			}
+		}
+		if e.Has(TagPaging) {
+			sorted := slices.Sorted(slices.Values(tags))
+			tr, err := c.Tags(e.Ctx, repo, append(slices.Clip(as), v2proto.WithLast(sorted[0]))...)
+			if err != nil {
+				return fmt.Errorf("%s/tag-list: %w", set.Name, err)
+			}
+			if slices.Contains(tr.Tags, sorted[0]) {
+				return e.Errorf("%s/tag-list: GET /v2/%s/tags/list?last=%s = %q, want only the tags after %q", set.Name, repo, sorted[0], tr.Tags, sorted[0])
+			}
+		}
+	}
+	// 5, 6. HEAD and GET of every manifest by digest and tag, and of every
+	// blob.
+	for _, sm := range sb.order {
+		refs := []string{string(sm.built.Digest)}
+		if sm.tag != "" {
+			refs = append(refs, sm.tag)
+		}
+		for _, ref := range refs {
+			if err := e.checkManifest(repo, ref, sm.built); err != nil {
+				return fmt.Errorf("%s/pull: %w", set.Name, err)
+			}
+		}
+	}
+	for _, b := range blobs {
+		hi, err := c.HeadBlob(e.Ctx, repo, b.Digest(), as...)
+		if err != nil {
+			return fmt.Errorf("%s/head/blob-head: %w", set.Name, err)
+		}
+		if hi.Size != b.Size() {
+			return e.Errorf("%s/head/blob-head: HEAD /v2/%s/blobs/%s: Content-Length = %d, want %d", set.Name, repo, b.Digest(), hi.Size, b.Size())
+		}
+		if _, err := c.GetBlob(e.Ctx, repo, b.Digest(), nil, as...); err != nil {
+			return fmt.Errorf("%s/pull/blob-get: %w", set.Name, err)
+		}
+	}
+	// 7. Referrers.
+	if wo.afterPush != nil {
+		if err := wo.afterPush(repo, sb); err != nil {
+			return err
+		}
+	}
+	// 8. Tag deletes.
+	if e.Has(TagDelete) {
+		for _, t := range tags {
+			if err := c.Delete(e.Ctx, repo, []string{t}, append(slices.Clip(as), v2proto.WithDeleteByTag())...); err != nil {
+				return fmt.Errorf("%s/delete/tag-delete: %w", set.Name, err)
+			}
+		}
+	}
+	// 9. Manifest deletes, parents first; one already gone may answer 404.
+	if e.Has(Delete) {
+		for i := len(sb.order) - 1; i >= 0; i-- {
+			d := sb.order[i].built.Digest
+			if err := c.Delete(e.Ctx, repo, []string{string(d)}, as...); err != nil && statusOf(err) != http.StatusNotFound {
+				return fmt.Errorf("%s/delete/manifest-delete: %w", set.Name, err)
+			}
+		}
+	}
+	// 10. Blob deletes.
+	if e.Has(BlobDelete) {
+		for _, b := range blobs {
+			if err := c.DeleteBlob(e.Ctx, repo, b.Digest(), as...); err != nil && statusOf(err) != http.StatusNotFound {
+				return fmt.Errorf("%s/delete/blob-delete: %w", set.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkManifest HEADs and GETs repo's manifest ref, which must be b: 200
+// with Docker-Content-Digest, Content-Type and Content-Length, and b's
+// bytes.
+func (e *Env) checkManifest(repo, ref string, b *v2proto.BuiltManifest) error {
+	as, err := e.as(Owner)
+	if err != nil {
+		return err
+	}
+	h, err := e.client.HeadManifest(e.Ctx, repo, ref, as...)
+	if err != nil {
+		return err
+	}
+	if h.Digest != b.Digest || h.Size != int64(len(b.Bytes)) || mediaType(h.ContentType) != b.MediaType {
+		return e.Errorf("HEAD /v2/%s/manifests/%s = Docker-Content-Digest %q, Content-Length %d, Content-Type %q, want %q, %d, %q",
+			repo, ref, h.Digest, h.Size, h.ContentType, b.Digest, len(b.Bytes), b.MediaType)
+	}
+	g, err := e.client.GetManifest(e.Ctx, repo, ref, as...)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(g.Bytes, b.Bytes) || mediaType(g.ContentType) != b.MediaType || g.Digest != b.Digest {
+		return e.Errorf("GET /v2/%s/manifests/%s = %d bytes of digest %q, Content-Type %q, want the %d bytes pushed, %q, %q",
+			repo, ref, len(g.Bytes), g.Digest, g.ContentType, len(b.Bytes), b.Digest, b.MediaType)
+	}
+	return nil
+}
+
+// readBack GETs loc, the Location of a manifest PUT, which must answer b:
+// its bytes, Content-Type and Content-Length.
+func (e *Env) readBack(repo, loc string, b *v2proto.BuiltManifest) error {
+	if loc == "" {
+		return e.Errorf("PUT /v2/%s/manifests/%s: no Location, want the manifest's URL", repo, b.Digest)
+	}
+	as, err := e.as(Owner, v2proto.WithScopes("repository:"+repo+":pull"))
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(e.Ctx, http.MethodGet, loc, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", b.MediaType)
+	resp, err := e.client.Exchange(e.Ctx, failures.GetManifest, req, as...)
+	if err != nil {
+		return fmt.Errorf("reading the Location back: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, v2proto.MaxManifestBody+1))
+	if err != nil {
+		return fmt.Errorf("GET %s: %v", loc, err)
+	}
+	if !bytes.Equal(body, b.Bytes) || mediaType(resp.Header.Get("Content-Type")) != b.MediaType {
+		return e.Errorf("GET %s (the Location) = %d bytes, Content-Type %q, want the %d bytes pushed, %q", loc, len(body), resp.Header.Get("Content-Type"), len(b.Bytes), b.MediaType)
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(b.Bytes)) {
+		return e.Errorf("GET %s (the Location): Content-Length = %s, want %d", loc, cl, len(b.Bytes))
+	}
+	return nil
+}
+
+// mediaType returns a Content-Type without parameters.
+func mediaType(ct string) string {
+	for i := 0; i < len(ct); i++ {
+		if ct[i] == ';' {
+			ct = ct[:i]
+			break
+		}
+	}
+	return string(bytes.TrimSpace([]byte(ct)))
+}
