@@ -340,7 +340,7 @@ func (c *Client) putManifest(ctx context.Context, cl *call, name, ref, contentTy
 		want = manifestDigest(mediaType, body, alg)
 	}
 	if got != want {
-		return nil, false, c.respError(cl, step, resp, "Docker-Content-Digest", strconv.Quote(string(got)), strconv.Quote(string(want)))
+		return nil, false, c.respError(cl, step, resp.Request, resp, "Docker-Content-Digest", strconv.Quote(string(got)), strconv.Quote(string(want)))
 	}
 	res.Digest = got
 	loc, err := c.location(cl, step, resp)
