@@ -262,12 +262,14 @@ func TestPushBlobChunkMinLength(t *testing.T) {
 		t.Errorf("PushBlob with a short last chunk: %v", err)
 	}
 	// A value that is not a number is the registry's error.
+	f.mu.Lock()
 	f.mangle = func(r *http.Request, h http.Header, status int) int {
 		if r.Method == http.MethodPost {
 			h.Set("OCI-Chunk-Min-Length", "lots")
 		}
 		return status
 	}
+	f.mu.Unlock()
 	_, err = f.client(t).PushBlob(ctx, "r4", blob, WithChunkSize(100))
 	var re *ResponseError
 	if !errors.As(err, &re) || re.What != "OCI-Chunk-Min-Length" || re.Step != failures.StartUpload {
@@ -395,7 +397,9 @@ func TestPushBlobBadAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newPushFake(t)
+			f.mu.Lock()
 			f.mangle, f.hook = tt.mangle, tt.hook
+			f.mu.Unlock()
 			res, err := f.client(t).PushBlob(ctx, "r", blob, tt.opts...)
 			if err == nil {
 				t.Fatalf("PushBlob = %+v, nil, want an error", res)
@@ -420,6 +424,7 @@ func TestPushBlobBadAnswers(t *testing.T) {
 func TestPushBlobsExpectedFailure(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
+	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost {
 			fakeErr(w, 405, "UNSUPPORTED")
@@ -427,6 +432,7 @@ func TestPushBlobsExpectedFailure(t *testing.T) {
 		}
 		return false
 	}
+	f.mu.Unlock()
 	blobs := []Blob{randomBlob(6, 10), randomBlob(7, 20), randomBlob(8, 30)}
 	c := f.client(t)
 	res, err := c.PushBlobs(ctx, "r", blobs, ExpectFailure(failures.ReadonlyRegistry), WithUploadConcurrency(3))
@@ -445,7 +451,9 @@ func TestPushBlobsExpectedFailure(t *testing.T) {
 	}
 	// A registry that takes the upload answers the mapped step with
 	// another status.
+	f.mu.Lock()
 	f.hook = nil
+	f.mu.Unlock()
 	_, err = c.PushBlobs(ctx, "r2", blobs, ExpectFailure(failures.ReadonlyRegistry))
 	if !errors.As(err, &se) || !se.Mapped || se.Got != 202 || se.Want != 405 {
 		t.Errorf("PushBlobs expecting readonly-registry from a writable registry: %v, want start-upload = 202, want 405", err)
@@ -475,6 +483,7 @@ func TestPushBlobMountTwist(t *testing.T) {
 	}
 	// A failure the table maps at mount-blob with another status stops
 	// there.
+	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost {
 			fakeErr(w, 405, "UNSUPPORTED")
@@ -482,6 +491,7 @@ func TestPushBlobMountTwist(t *testing.T) {
 		}
 		return false
 	}
+	f.mu.Unlock()
 	res, err = c.PushBlob(ctx, "r2", blob, WithMounts(map[digest.Digest]string{blob.Digest(): "r"}), ExpectFailure(failures.ReadonlyRegistry))
 	if err != nil || res != nil {
 		t.Errorf("PushBlob expecting readonly-registry = %+v, %v, want nil, nil", res, err)
@@ -521,6 +531,7 @@ func TestPushBlobContext(t *testing.T) {
 	f := newPushFake(t)
 	release := make(chan struct{})
 	defer close(release)
+	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPatch {
 			select {
@@ -531,6 +542,7 @@ func TestPushBlobContext(t *testing.T) {
 		}
 		return false
 	}
+	f.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()

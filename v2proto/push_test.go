@@ -298,6 +298,7 @@ func TestPushOptions(t *testing.T) {
 	f := newPushFake(t)
 	var mu sync.Mutex
 	seen := map[string][]string{}
+	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -310,6 +311,7 @@ func TestPushOptions(t *testing.T) {
 		}
 		return false
 	}
+	f.mu.Unlock()
 	_, err := f.client(t).Push(ctx, "r", []string{"x"}, fixtures.Basic(), WithPushAccept(), WithPushRemoteAddr("6.0.0.0"),
 		WithManifestContentType("application/vnd.registrytest+json"), WithSkipBlobChecks())
 	if err != nil {
@@ -335,6 +337,7 @@ func TestPushOptions(t *testing.T) {
 func TestPushInvalidBlobReferences(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
+	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
 			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
@@ -342,6 +345,7 @@ func TestPushInvalidBlobReferences(t *testing.T) {
 		}
 		return false
 	}
+	f.mu.Unlock()
 	c := f.client(t)
 	res, err := c.Push(ctx, "r", []string{"x"}, fixtures.Basic(), WithInvalidBlobReferences())
 	if err != nil || res != nil {
@@ -353,7 +357,9 @@ func TestPushInvalidBlobReferences(t *testing.T) {
 		t.Errorf("Push with Quay's table = %+v, %v, want nil, nil", res, err)
 	}
 	// A registry that accepts the manifest misses the failure.
+	f.mu.Lock()
 	f.hook = nil
+	f.mu.Unlock()
 	_, err = c.Push(ctx, "r3", []string{"x"}, fixtures.Basic(), WithInvalidBlobReferences())
 	var se *StatusError
 	if !errors.As(err, &se) || !se.Mapped || se.Got != 201 || se.Failure != failures.InvalidBlob {
@@ -462,12 +468,14 @@ func TestPushList(t *testing.T) {
 func TestPushManifest(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
+	f.mu.Lock()
 	f.mangle = func(r *http.Request, h http.Header, status int) int {
 		if r.Method == http.MethodPut {
 			h.Set("OCI-Subject", "sha256:abc")
 		}
 		return status
 	}
+	f.mu.Unlock()
 	c := f.client(t)
 	body := []byte(`{"schemaVersion":2}`)
 	d := digest.FromBytes(body)
@@ -484,17 +492,22 @@ func TestPushManifest(t *testing.T) {
 		t.Errorf("PUT query %q, Content-Type %q", last.Query, last.ContentType)
 	}
 	// A registry that answers another digest.
+	f.mu.Lock()
 	f.mangle = func(r *http.Request, h http.Header, status int) int {
 		h.Set("Docker-Content-Digest", string(digest.FromString("x")))
 		return status
 	}
+	f.mu.Unlock()
 	_, err = c.PushManifest(ctx, "r", "t", v1.MediaTypeImageManifest, body)
 	var re *ResponseError
 	if !errors.As(err, &re) || re.What != "Docker-Content-Digest" || re.Step != failures.PutManifest {
 		t.Errorf("PushManifest: %v, want a *ResponseError about Docker-Content-Digest", err)
 	}
 	// An index goes at the put-manifest-list step.
+	f.mu.Lock()
 	f.mangle = nil
+	f.mu.Unlock()
+	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
 			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
@@ -502,20 +515,25 @@ func TestPushManifest(t *testing.T) {
 		}
 		return false
 	}
+	f.mu.Unlock()
 	_, err = c.PushManifest(ctx, "r", "t", v1.MediaTypeImageIndex, body, ExpectFailure(failures.InvalidManifestInList))
 	if err != nil {
 		t.Errorf("PushManifest of an index expecting invalid-manifest-in-list: %v", err)
 	}
 	// A signed schema1 manifest: its digest is over the payload.
+	f.mu.Lock()
 	f.hook = nil
+	f.mu.Unlock()
 	m, err := BuildManifest("r", "t", fixtures.Basic(), WithSchema(Schema1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.mu.Lock()
 	f.mangle = func(r *http.Request, h http.Header, status int) int {
 		h.Set("Docker-Content-Digest", string(m.Digest))
 		return status
 	}
+	f.mu.Unlock()
 	res, err = c.PushManifest(ctx, "r", "t", m.MediaType, m.Bytes)
 	if err != nil || res.Digest != m.Digest {
 		t.Errorf("PushManifest of schema1 = %+v, %v, want digest %s", res, err, m.Digest)
