@@ -302,6 +302,43 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 	if len(body) > MaxTokenBody {
 		return "", false, rerr(fmt.Sprintf("more than %d bytes", MaxTokenBody), "a token response")
 	}
+	ta, got, want, ok := parseTokenAnswer(body)
+	// Secrets first, so that nothing below can show them.
+	for _, sec := range ta.secrets {
+		cl.addSecret(sec)
+	}
+	if !ok {
+		return "", false, rerr(got, want)
+	}
+	token, lifetime := ta.token, ta.lifetime
+	c.mu.Lock()
+	c.tokens[key] = cachedToken{token: token, expires: issued.Add(lifetime - lifetime/10)}
+	c.mu.Unlock()
+	cl.tokenKey = &key
+	return token, false, nil
+}
+
+// A tokenAnswer is a token server's answer to a token request, parsed.
+type tokenAnswer struct {
+	// token is the "token" member, else "access_token".
+	token string
+	// secrets are the strings of the token, access_token and
+	// refresh_token members, whatever else was wrong.
+	secrets []string
+	// lifetime is expires_in (clamped to a year), or DefaultTokenLifetime
+	// when it is absent, null or 0.
+	lifetime time.Duration
+}
+
+// maxTokenLifetime is the longest lifetime a token answer may claim.
+const maxTokenLifetime = 365 * 24 * time.Hour
+
+// parseTokenAnswer parses the body of a token server's 200 answer
+// ({"token": "...", "access_token": "...", "expires_in": seconds, ...}).
+// When the answer is not fit to use, ok is false and got and want say why,
+// as a ResponseError shows them (after "token response"); the part of got
+// taken from the answer (an expires_in number) never holds its secrets.
+func parseTokenAnswer(body []byte) (ta tokenAnswer, got, want string, ok bool) {
 	var tr struct {
 		Token        json.RawMessage `json:"token"`
 		AccessToken  json.RawMessage `json:"access_token"`
@@ -309,42 +346,53 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 		ExpiresIn    json.RawMessage `json:"expires_in"`
 	}
 	if err := json.Unmarshal(body, &tr); err != nil {
-		return "", false, rerr("that is not a JSON object", `{"token": "..."}`)
+		return ta, "that is not a JSON object", `{"token": "..."}`, false
 	}
 	var token, access, refresh string
-	// Secrets first, so that nothing below can show them.
 	for _, f := range []struct {
 		raw json.RawMessage
 		dst *string
 	}{{tr.Token, &token}, {tr.AccessToken, &access}, {tr.RefreshToken, &refresh}} {
-		if json.Unmarshal(f.raw, f.dst) == nil {
-			cl.addSecret(*f.dst)
+		if json.Unmarshal(f.raw, f.dst) == nil && *f.dst != "" {
+			ta.secrets = append(ta.secrets, *f.dst)
 		}
 	}
 	if token == "" {
 		token = access
 	}
 	if token == "" {
-		return "", false, rerr(`with no "token" or "access_token" string`, "a token")
+		return ta, `with no "token" or "access_token" string`, "a token", false
 	}
 	if strings.ContainsFunc(token, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
-		return "", false, rerr("with a token holding spaces or control characters", "a token fit for an Authorization header")
+		return ta, "with a token holding spaces or control characters", "a token fit for an Authorization header", false
 	}
-	lifetime := DefaultTokenLifetime
+	ta.token, ta.lifetime = token, DefaultTokenLifetime
+	raw := strings.TrimSpace(string(tr.ExpiresIn))
+	if raw == "" || raw == "null" {
+		return ta, "", "", true
+	}
 	var secs float64
-	if len(tr.ExpiresIn) > 0 && string(tr.ExpiresIn) != "null" {
-		if json.Unmarshal(tr.ExpiresIn, &secs) != nil || secs < 0 || math.IsNaN(secs) {
-			return "", false, rerr(fmt.Sprintf("with expires_in %s", clip(string(tr.ExpiresIn), 40)), "a number of seconds")
+	if json.Unmarshal(tr.ExpiresIn, &secs) != nil || secs < 0 || math.IsNaN(secs) {
+		// A number is shown; anything else only by its kind, since it may
+		// hold a secret.
+		shown := "of another JSON type"
+		switch raw[0] {
+		case '"':
+			shown = "a string"
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			shown = clip(raw, 40)
+			for _, sec := range ta.secrets {
+				if strings.Contains(shown, sec) {
+					shown = "a number" // that holds a secret, however unlikely
+				}
+			}
 		}
-		if secs > 0 {
-			lifetime = time.Duration(math.Min(secs, 365*24*3600) * float64(time.Second))
-		}
+		return tokenAnswer{secrets: ta.secrets}, "with expires_in " + shown, "a number of seconds", false
 	}
-	c.mu.Lock()
-	c.tokens[key] = cachedToken{token: token, expires: issued.Add(lifetime - lifetime/10)}
-	c.mu.Unlock()
-	cl.tokenKey = &key
-	return token, false, nil
+	if secs > 0 {
+		ta.lifetime = time.Duration(math.Min(secs, maxTokenLifetime.Seconds()) * float64(time.Second))
+	}
+	return ta, "", "", true
 }
 
 // forgetToken drops tok from the token cache (key), when it is still

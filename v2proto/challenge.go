@@ -161,6 +161,11 @@ func (p *chParser) quoted() (string, error) {
 				p.i++
 				return "", p.errorf("unterminated quoted string")
 			}
+			// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+			if e := p.s[p.i+1]; e != '\t' && (e < 0x20 || e == 0x7f) {
+				p.i++
+				return "", p.errorf("control character %#x in a quoted string", e)
+			}
 			b.WriteByte(p.s[p.i+1])
 			p.i += 2
 		case c == '\t' || c >= 0x20 && c != 0x7f:

@@ -335,7 +335,7 @@ func TestTokenBadAnswers(t *testing.T) {
 		{`{"token":""}`, `token response with no "token" or "access_token" string, want a token (auth)`},
 		{`{"token":42}`, `token response with no "token" or "access_token" string, want a token (auth)`},
 		{`{"token":"a b"}`, `token response with a token holding spaces or control characters, want a token fit for an Authorization header (auth)`},
-		{`{"token":"t","expires_in":"soon"}`, `token response with expires_in "\"soon\"", want a number of seconds (auth)`},
+		{`{"token":"t","expires_in":"soon"}`, `token response with expires_in a string, want a number of seconds (auth)`},
 		{`{"token":"t","expires_in":-5}`, `token response with expires_in "-5", want a number of seconds (auth)`},
 		{`{"token":"t","expires_in":1e400}`, `token response with expires_in "1e400", want a number of seconds (auth)`},
 	}

@@ -16,7 +16,8 @@ import (
 // FuzzHostileRegistry lets the fuzzer choose what a registry and its token
 // server answer (statuses, challenge, token body, error body, Location) and
 // checks that the client's calls return in time, without panicking, with
-// nil or one of the package's error types.
+// nil or one of the package's error types, whose text is one line of at
+// most 4 KiB.
 func FuzzHostileRegistry(f *testing.F) {
 	f.Add(uint16(401), `Bearer realm="SELF/token",service="x"`, `{"token":"t","expires_in":5}`, uint16(404), `{"errors":[{"code":"MANIFEST_UNKNOWN"}]}`, "/v2/x/blobs/uploads/u?_state=s")
 	f.Add(uint16(401), `Basic realm="r"`, ``, uint16(202), `{}`, "http://[::1")
@@ -61,6 +62,10 @@ func FuzzHostileRegistry(f *testing.F) {
 			)
 			if !errors.As(err, &se) && !errors.As(err, &re) && !errors.As(err, &qe) && !errors.As(err, &me) && !strings.HasPrefix(err.Error(), "v2proto") {
 				t.Errorf("error %T %v is none of the package's", err, err)
+			}
+			// One line, of bounded length, whatever the registry sent.
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || len(msg) > 4<<10 {
+				t.Errorf("error text of %d bytes, or on several lines: %q", len(msg), msg)
 			}
 		}
 		_, err = c.Ping(ctx)

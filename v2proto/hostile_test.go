@@ -445,7 +445,7 @@ func TestHostileTokenEndpoint(t *testing.T) {
 		{name: "header injection", fault: faultreg.Respond(200, jsonHeader, `{"token":"abc\r\nX-Injected: 1"}`),
 			want: path + ` = 200, token response with a token holding spaces or control characters, want a token fit for an Authorization header (auth)`},
 		{name: "expires_in", fault: faultreg.Respond(200, jsonHeader, `{"token":"abc","expires_in":"never"}`),
-			want: path + ` = 200, token response with expires_in "\"never\"", want a number of seconds (auth)`},
+			want: path + ` = 200, token response with expires_in a string, want a number of seconds (auth)`},
 		{name: "500 endless", fault: faultreg.Endless(500, jsonHeader, `{"errors":[`),
 			want: path + ` = 500, want 200 (auth)`,
 			check: func(t *testing.T, err error) {
@@ -673,6 +673,23 @@ func TestHostileRedirects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHostileBasicRedirect: a Basic registry whose auth step (GET /v2/
+// with the credentials) redirects to another port of its host: the
+// credentials do not follow.
+func TestHostileBasicRedirect(t *testing.T) {
+	e := newHostile(t, testreg.AuthBasic)
+	e.f.Other.Handle("GET /v2/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	e.f.Add(faultreg.Rule{Step: failures.Auth, Fault: faultreg.Redirect(http.StatusTemporaryRedirect, func(*http.Request) string {
+		return e.f.Other.SameHostnameURL + "/v2/"
+	})})
+	err := e.bounded(t, 0, e.token())
+	wantError[*StatusError](t, "Token", err, `GET /v2/ = 401, want 200 (auth)`)
+	noCredentialsAt(t, e.f.Other)
 }
 
 // TestHostileUploadLocation: a start-upload answer whose Location leaves

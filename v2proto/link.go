@@ -259,7 +259,7 @@ func (p *linkParser) quoted() (string, error) {
 		case c == '"':
 			p.i++
 			return b.String(), nil
-		case c == '\\':
+		case c == '\\' && (p.i+1 >= len(p.s) || p.s[p.i+1] == '\t' || p.s[p.i+1] >= 0x20 && p.s[p.i+1] != 0x7f): // quoted-pair; a control character after '\\' is refused below
 			if p.i+1 >= len(p.s) {
 				p.i++
 				return "", p.errorf("unterminated quoted string")
