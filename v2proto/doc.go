@@ -21,8 +21,11 @@
 // anonymous call sends none, and a registry that refuses anonymous clients
 // answers 401 there: anonymous-not-allowed). A registry that answers the
 // ping with 200 gets no auth step and no credentials. Tokens are cached per
-// credentials and scope set. A 401 later in a call is reported, never
-// retried with a new token: the refusal is what a test checks.
+// credentials and scope set until 90% of their lifetime has passed or the
+// registry answers 401 to one. A 401 later in a call is reported, never
+// retried with a new token: the refusal is what a test checks. Redirects
+// are followed without the Authorization header whenever they change the
+// scheme or the host:port.
 //
 // Errors are values: [*StatusError] (an unwanted status or error code, with
 // step, method, redacted path, got and want), [*ResponseError] (a wanted
