@@ -1,0 +1,123 @@
+package perf_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/registrytest/registrytest/fixtures"
+	"github.com/registrytest/registrytest/internal/perf"
+)
+
+// smallImage builds a 3-layer image of 100 KiB layers in a test's
+// temporary directory.
+func smallImage(t *testing.T) *perf.Image {
+	t.Helper()
+	img, err := perf.NewImage(t.TempDir(), fixtures.Chain(5, 3, fixtures.WithLayerSize(100<<10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func TestNewImage(t *testing.T) {
+	img := smallImage(t)
+	if len(img.Layers) != 3 {
+		t.Fatalf("len(Layers) = %d, want 3", len(img.Layers))
+	}
+	var size int64
+	for i, l := range img.Layers {
+		want := img.Chain[i].Layer
+		if l.Digest() != want.Digest() || l.Size() != want.Size() || l.MediaType() != want.DockerMediaType() {
+			t.Errorf("Layers[%d] = %s %d %s, want %s %d %s", i, l.Digest(), l.Size(), l.MediaType(), want.Digest(), want.Size(), want.DockerMediaType())
+		}
+		fi, err := os.Stat(l.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() != l.Size() {
+			t.Errorf("file of Layers[%d]: %d bytes, want %d", i, fi.Size(), l.Size())
+		}
+		size += l.Size()
+	}
+	if img.Config.Digest() != img.Manifest.Config {
+		t.Errorf("Config.Digest() = %s, want the manifest's %s", img.Config.Digest(), img.Manifest.Config)
+	}
+	if got, want := img.Size(), size+img.Config.Size(); got != want {
+		t.Errorf("Size() = %d, want %d", got, want)
+	}
+	if err := perf.HashBlobs(img); err != nil {
+		t.Fatal(err)
+	}
+	// HashBlobs checks what it reads.
+	if err := os.WriteFile(img.Layers[1].Path(), []byte("other bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := perf.HashBlobs(img); err == nil || !strings.Contains(err.Error(), "digest") {
+		t.Errorf("HashBlobs of a changed file = %v, want a digest mismatch", err)
+	}
+	if err := img.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(img.Layers[0].Path()); !os.IsNotExist(err) {
+		t.Errorf("after Remove: Stat = %v, want not exist", err)
+	}
+}
+
+// TestClients runs every client of the benchmarks once on a small image:
+// each push must be pullable by every client.
+func TestClients(t *testing.T) {
+	img := smallImage(t)
+	reg := startRegistry(t)
+	ctx := context.Background()
+	cs := clients(reg, 2, "ceil", "ceil64k", "ours", "gen", "ggcr", "ggcr1m")
+	for _, pusher := range cs {
+		if pusher.push == nil {
+			continue
+		}
+		repo := newRepo(pusher.name)
+		if err := pusher.push(ctx, repo, img); err != nil {
+			t.Fatalf("%s push: %v", pusher.name, err)
+		}
+		for _, puller := range cs {
+			if puller.pull == nil {
+				continue
+			}
+			if err := puller.pull(ctx, repo, img); err != nil {
+				t.Errorf("%s pull of %s's push: %v", puller.name, pusher.name, err)
+			}
+		}
+	}
+}
+
+// TestCeilingPullChecks shows that the ceiling's pull checks what it reads:
+// a repository without the image, and a blob whose stored bytes changed,
+// fail.
+func TestCeilingPullChecks(t *testing.T) {
+	img := smallImage(t)
+	reg := startRegistry(t)
+	ctx := context.Background()
+	c := &perf.Ceiling{URL: reg.URL, Concurrency: 2}
+	if err := c.Pull(ctx, "perf/none", "v1", img); err == nil {
+		t.Errorf("Ceiling.Pull of a repository never pushed = nil, want an error")
+	}
+	if err := c.Push(ctx, "perf/raw", "v1", img); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Pull(ctx, "perf/raw", "v1", img); err != nil {
+		t.Fatal(err)
+	}
+	// Distribution's filesystem layout: blobs/sha256/<2 hex>/<hex>/data.
+	l := img.Layers[2]
+	hex := l.Digest().Encoded()
+	data := filepath.Join(reg.StorageDir, "docker/registry/v2/blobs/sha256", hex[:2], hex, "data")
+	if err := os.WriteFile(data, make([]byte, l.Size()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Pull(ctx, "perf/raw", "v1", img)
+	if err == nil || !strings.Contains(err.Error(), "digest") {
+		t.Errorf("Ceiling.Pull of a blob whose bytes changed = %v, want a digest mismatch", err)
+	}
+}
