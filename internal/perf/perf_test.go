@@ -2,10 +2,12 @@ package perf_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/internal/perf"
@@ -119,5 +121,45 @@ func TestCeilingPullChecks(t *testing.T) {
 	err := c.Pull(ctx, "perf/raw", "v1", img)
 	if err == nil || !strings.Contains(err.Error(), "digest") {
 		t.Errorf("Ceiling.Pull of a blob whose bytes changed = %v, want a digest mismatch", err)
+	}
+}
+
+var sink []byte
+
+// TestHeapMonitor shows the monitor sees what is held while it runs: a 64
+// MiB buffer shows in the peak (and the goal), and is gone from the next
+// monitor's figures once dropped.
+func TestHeapMonitor(t *testing.T) {
+	m := perf.StartHeapMonitor()
+	sink = make([]byte, 64<<20)
+	for i := range sink {
+		sink[i] = byte(i)
+	}
+	time.Sleep(5 * perf.HeapSampleInterval)
+	h := m.Stop()
+	if h.Peak < 64<<20 || h.PeakGoal < 64<<20 || h.Samples < 2 {
+		t.Errorf("with 64 MiB held: %+v, want Peak and PeakGoal >= 64 MiB, Samples >= 2", h)
+	}
+	sink = nil
+	m = perf.StartHeapMonitor()
+	h = m.Stop()
+	if h.Peak >= 32<<20 {
+		t.Errorf("after dropping it: Peak = %.1f MiB, want under 32 MiB", perf.MiB(h.Peak))
+	}
+}
+
+func TestCPUTime(t *testing.T) {
+	before, ok := perf.CPUTime()
+	if !ok {
+		t.Skip("CPUTime: not available on this system")
+	}
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for range 64 {
+		h.Write(buf)
+	}
+	after, _ := perf.CPUTime()
+	if after <= before {
+		t.Errorf("CPUTime after hashing 64 MiB = %v, want more than before (%v)", after, before)
 	}
 }

@@ -21,8 +21,12 @@ const CeilingBuffer = 1 << 20
 // A Ceiling is the client a push or a pull is measured against: plain
 // net/http doing the least the protocol allows, with the checks every
 // client makes on pull (digest and length of each blob).
+//
+// A Ceiling is safe for concurrent use; its fields must not change while
+// it is in use.
 type Ceiling struct {
-	// HTTP sends the requests; nil means NewCeilingClient().
+	// HTTP sends the requests; nil means a client made by
+	// NewCeilingClient, shared by the Ceilings that leave HTTP nil.
 	HTTP *http.Client
 	// URL is the registry's base URL, http://host:port.
 	URL string
@@ -43,9 +47,11 @@ func NewCeilingClient() *http.Client {
 	}}
 }
 
+var defaultCeilingClient = NewCeilingClient()
+
 func (c *Ceiling) client() *http.Client {
 	if c.HTTP == nil {
-		c.HTTP = NewCeilingClient()
+		return defaultCeilingClient
 	}
 	return c.HTTP
 }
@@ -131,8 +137,14 @@ func (c *Ceiling) Pull(ctx context.Context, repo, tag string, img *Image) error 
 	if err := readCheck(resp, img.Manifest.Digest, int64(len(img.Manifest.Bytes)), make([]byte, 64<<10)); err != nil {
 		return err
 	}
+	conc := max(c.Concurrency, 1)
+	// One buffer per blob in flight, reused.
+	bufs := make(chan []byte, conc)
+	for range conc {
+		bufs <- make([]byte, bufSize)
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(c.Concurrency, 1))
+	g.SetLimit(conc)
 	for _, b := range img.Blobs() {
 		g.Go(func() error {
 			req, err := http.NewRequestWithContext(gctx, http.MethodGet, c.URL+"/v2/"+repo+"/blobs/"+string(b.digest), nil)
@@ -143,18 +155,20 @@ func (c *Ceiling) Pull(ctx context.Context, repo, tag string, img *Image) error 
 			if err != nil {
 				return err
 			}
-			return readCheck(resp, b.digest, b.size, make([]byte, bufSize))
+			buf := <-bufs
+			defer func() { bufs <- buf }()
+			return readCheck(resp, b.digest, b.size, buf)
 		})
 	}
 	return g.Wait()
 }
 
-// readCheck reads resp's body through sha256 with buf and closes it; the
-// body must have digest d and size bytes.
+// readCheck reads resp's body (at most one byte past size) through sha256
+// with buf and closes it; the body must have digest d and size bytes.
 func readCheck(resp *http.Response, d digest.Digest, size int64, buf []byte) error {
 	defer resp.Body.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(hashWriter{h}, resp.Body, buf)
+	n, err := io.CopyBuffer(hashWriter{h}, io.LimitReader(resp.Body, size+1), buf)
 	if err != nil {
 		return fmt.Errorf("perf.Ceiling.Pull: GET %s: reading the body: %v", resp.Request.URL.Path, err)
 	}
@@ -201,12 +215,12 @@ func HashBlobs(img *Image) error {
 func do(hc *http.Client, req *http.Request, want int) (*http.Response, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("perf: %s %s: %v", req.Method, redact(req.URL), err)
+		return nil, fmt.Errorf("perf.Ceiling: %s %s: %v", req.Method, redact(req.URL), err)
 	}
 	if resp.StatusCode != want {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
-		return nil, fmt.Errorf("perf: %s %s = %d, want %d: %s", req.Method, redact(req.URL), resp.StatusCode, want, b)
+		return nil, fmt.Errorf("perf.Ceiling: %s %s = %d, want %d: %q", req.Method, redact(req.URL), resp.StatusCode, want, b)
 	}
 	if req.Method != http.MethodGet {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
