@@ -262,3 +262,17 @@ func (e *Env) seed() uint64 {
 	rand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:])
 }
+
+// pairPushPull returns the Run of an F×F scenario that pushes images to a
+// fresh repository's tag "latest" in the pair's push format and pulls them
+// back (R) in its pull format.
+func pairPushPull(images func() []fixtures.Image) func(e *Env) error {
+	return func(e *Env) error {
+		push, pull, err := e.pair()
+		if err != nil {
+			return err
+		}
+		_, _, err = e.pushPull(e.Repo(Owner), "latest", images(), push, pull)
+		return err
+	}
+}

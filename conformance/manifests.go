@@ -41,14 +41,7 @@ func manifestScenarios() []Scenario {
 				"the empty blob but leave it out of layers (history empty_layer: true), schema1 lists it as a layer",
 			Origin: "Q: test_empty_layer",
 			Params: pairParams,
-			Run: func(e *Env) error {
-				push, pull, err := e.pair()
-				if err != nil {
-					return err
-				}
-				_, _, err = e.pushPull(e.Repo(Owner), "latest", fixtures.EmptyLayers(), push, pull)
-				return err
-			},
+			Run:    pairPushPull(fixtures.EmptyLayers),
 		},
 		{
 			ID: "push-empty-layer-again", Area: areaSchema2,
@@ -75,14 +68,7 @@ func manifestScenarios() []Scenario {
 				"the format gives them",
 			Origin: "Q: test_multi_layer_images_push_pull",
 			Params: pairParams,
-			Run: func(e *Env) error {
-				push, pull, err := e.pair()
-				if err != nil {
-					return err
-				}
-				_, _, err = e.pushPull(e.Repo(Owner), "latest", fixtures.MultiLayer(), push, pull)
-				return err
-			},
+			Run:    pairPushPull(fixtures.MultiLayer),
 		},
 		{
 			ID: "push-overwrite-tag", Area: areaSchema2,

@@ -50,14 +50,7 @@ func negotiationScenarios() []Scenario {
 				"conversion)",
 			Origin: "Q: test_basic_push_pull (cross cells)",
 			Params: []string{"s1-s2", "s1-oci", "s2-oci", "oci-s2"},
-			Run: func(e *Env) error {
-				push, pull, err := e.pair()
-				if err != nil {
-					return err
-				}
-				_, _, err = e.pushPull(e.Repo(Owner), "latest", fixtures.Basic(), push, pull)
-				return err
-			},
+			Run:    pairPushPull(fixtures.Basic),
 		},
 		{
 			ID: "neg-old-accept", Area: areaNegotiation,
