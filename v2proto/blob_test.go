@@ -364,10 +364,18 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			}
 			return true
 		}, fmt.Sprintf(`GET /v2/r/blobs/%s = 200, body more than 1500 bytes, want 1500 bytes (get-blob)`, d)},
+		{"get short Content-Length", nil, nil, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != "GET" || !strings.Contains(r.URL.Path, "/blobs/sha256") {
+				return false
+			}
+			w.Write(make([]byte, 10))
+			return true
+		}, fmt.Sprintf(`GET /v2/r/blobs/%s = 200, Content-Length 10, want 1500 (get-blob)`, d)},
 		{"get short body", nil, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "GET" || !strings.Contains(r.URL.Path, "/blobs/sha256") {
 				return false
 			}
+			w.(http.Flusher).Flush() // chunked: no Content-Length
 			w.Write(make([]byte, 10))
 			return true
 		}, fmt.Sprintf(`GET /v2/r/blobs/%s = 200, body 10 bytes, want 1500 bytes (get-blob)`, d)},

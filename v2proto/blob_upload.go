@@ -621,21 +621,6 @@ func (u *blobUpload) getBlob(ctx context.Context) (bool, error) {
 		return stop, err
 	}
 	defer resp.Body.Close()
-	dg := u.d.Algorithm().Digester()
-	n, err := io.Copy(dg.Hash(), io.LimitReader(resp.Body, u.size+1))
-	if err != nil {
-		return false, &RequestError{Step: failures.GetBlob, Method: req.Method, Path: c.redactURL(resp.Request.URL), Err: err,
-			msg: c.redactText(cl, "reading the body: "+causeText(err))}
-	}
-	if n != u.size {
-		what := fmt.Sprintf("%d bytes", n)
-		if n > u.size {
-			what = fmt.Sprintf("more than %d bytes", u.size)
-		}
-		return false, c.respError(cl, failures.GetBlob, resp.Request, resp, "body", what, fmt.Sprintf("%d bytes", u.size))
-	}
-	if got := dg.Digest(); got != u.d {
-		return false, c.respError(cl, failures.GetBlob, resp.Request, resp, "body digest", string(got), string(u.d))
-	}
-	return false, nil
+	_, err = c.readBlob(cl, failures.GetBlob, req, resp, u.d, u.size, nil)
+	return false, err
 }

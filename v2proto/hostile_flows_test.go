@@ -366,11 +366,17 @@ func TestHostilePush(t *testing.T) {
 	// and its rules match that repository only (requests of an earlier
 	// case may still be on their way).
 	n := 0
-	push := func(ctx context.Context) error {
-		n++
-		_, err := e.c.Push(ctx, fmt.Sprintf("hostile/push%d", n), []string{"latest"}, fixtures.Basic(), e.creds)
-		return err
+	pushWith := func(opts ...CallOption) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			n++
+			_, err := e.c.Push(ctx, fmt.Sprintf("hostile/push%d", n), []string{"latest"}, fixtures.Basic(), append([]CallOption{e.creds}, opts...)...)
+			return err
+		}
 	}
+	push := pushWith()
+	// pushOne uploads one blob at a time: when a blob's upload stalls, no
+	// other is in flight whose next exchange the deadline could end first.
+	pushOne := pushWith(WithUploadConcurrency(1))
 	rules := 0
 	on := func(step failures.Step, f faultreg.Fault) []faultreg.Rule {
 		rules++
@@ -416,7 +422,7 @@ func TestHostilePush(t *testing.T) {
 		{name: "put-manifest stalls", rules: on(failures.PutManifest, faultreg.Stall(-1)), call: push, stall: true,
 			kind: "request", step: failures.PutManifest,
 			want: `PUT /v2/hostile/push…/manifests/latest: context deadline exceeded (put-manifest)`},
-		{name: "finish-upload stalls", rules: on(failures.FinishUpload, faultreg.Stall(-1)), call: push, stall: true,
+		{name: "finish-upload stalls", rules: on(failures.FinishUpload, faultreg.Stall(-1)), call: pushOne, stall: true,
 			kind: "request", step: failures.FinishUpload, check: blobErr,
 			want: `blob sha256:…: PUT /v2/hostile/push…/blobs/uploads/…: context deadline exceeded (finish-upload)`},
 		{name: "start-upload 200 error body", rules: on(failures.StartUpload, faultreg.Respond(200, http.Header{"Content-Type": {"application/json"}}, `{"errors":[{"code":"DENIED"}]}`)), call: push,

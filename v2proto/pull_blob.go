@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
@@ -25,6 +26,18 @@ const MaxUnsizedBlob = 16 << 30
 // MaxRangeBody is the largest body of a 206 answer GetBlobRange reads (and
 // returns in memory): 16 MiB.
 const MaxRangeBody = 16 << 20
+
+// blobBufferSize is the size of the reads of a blob body: 1 MiB. Reads
+// of 64 KiB cost a pull of 1 GiB a fifth of its throughput (a syscall and a
+// hash call per 64 KiB); larger than 1 MiB gains nothing measurable.
+const blobBufferSize = 1 << 20
+
+// blobBuffers holds the read buffers of blob bodies, one per blob in
+// flight, reused across calls.
+var blobBuffers = sync.Pool{New: func() any {
+	b := make([]byte, blobBufferSize)
+	return &b
+}}
 
 // A BlobInfo describes a blob a registry served.
 type BlobInfo struct {
@@ -171,8 +184,9 @@ func (c *Client) readBlob(cl *call, step failures.Step, req *http.Request, resp 
 	if w != nil {
 		dst.w = io.MultiWriter(h, w)
 	}
-	buf := make([]byte, 64<<10)
-	n, err := io.CopyBuffer(dst, io.LimitReader(resp.Body, limit+1), buf)
+	buf := blobBuffers.Get().(*[]byte)
+	n, err := io.CopyBuffer(dst, io.LimitReader(resp.Body, limit+1), *buf)
+	blobBuffers.Put(buf)
 	switch {
 	case dst.err != nil:
 		return nil, fmt.Errorf("v2proto: blob %s: writing: %w", dgst, dst.err)

@@ -128,6 +128,9 @@ const tag = "v1"
 //   - ceil64k: the ceiling's pull in 64 KiB reads;
 //   - ours: v2proto, PushBlobs of the blob files (the layer files go to
 //     the kernel) then PushManifest, and Pull;
+//   - oursput: ours pushing each blob in one PUT (WithUploadStyle
+//     UploadPostPut, as the ceiling does) instead of the default PATCH then
+//     PUT; it does not pull (that would be ours);
 //   - gen: v2proto's Push of the fixtures chain (the layers produced on
 //     the fly, in user space); it does not pull (that would be ours);
 //   - ggcr: go-containerregistry's remote.Write and remote.Image (layers
@@ -150,6 +153,20 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 	}
 	pushOpts := []v2proto.CallOption{v2proto.WithUploadConcurrency(conc), v2proto.WithSkipBlobChecks()}
 	pullOpts := []v2proto.CallOption{v2proto.WithBlobConcurrency(conc)}
+	// push pushes the blob files with PushBlobs, then the manifest.
+	push := func(opts ...v2proto.CallOption) func(ctx context.Context, repo string, img *perf.Image) error {
+		return func(ctx context.Context, repo string, img *perf.Image) error {
+			blobs := make([]v2proto.Blob, 0, len(img.Layers)+1)
+			for _, b := range img.Blobs() {
+				blobs = append(blobs, b)
+			}
+			if _, err := ours.PushBlobs(ctx, repo, blobs, opts...); err != nil {
+				return err
+			}
+			_, err := ours.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes, opts...)
+			return err
+		}
+	}
 	pull := func(ctx context.Context, repo string, img *perf.Image) error {
 		_, err := ours.Pull(ctx, repo, []string{tag}, img.Chain, pullOpts...)
 		return err
@@ -166,19 +183,8 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 			pull: func(ctx context.Context, repo string, img *perf.Image) error {
 				return ceil64k.Pull(ctx, repo, tag, img)
 			}},
-		{name: "ours",
-			push: func(ctx context.Context, repo string, img *perf.Image) error {
-				blobs := make([]v2proto.Blob, 0, len(img.Layers)+1)
-				for _, b := range img.Blobs() {
-					blobs = append(blobs, b)
-				}
-				if _, err := ours.PushBlobs(ctx, repo, blobs, pushOpts...); err != nil {
-					return err
-				}
-				_, err := ours.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes, pushOpts...)
-				return err
-			},
-			pull: pull},
+		{name: "ours", push: push(pushOpts...), pull: pull},
+		{name: "oursput", push: push(append(slices.Clone(pushOpts), v2proto.WithUploadStyle(v2proto.UploadPostPut))...)},
 		{name: "gen",
 			push: func(ctx context.Context, repo string, img *perf.Image) error {
 				_, err := ours.Push(ctx, repo, []string{tag}, img.Chain, pushOpts...)
