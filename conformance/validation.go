@@ -145,15 +145,8 @@ func runValidConfigNoHistory(e *Env) error {
 
 func runValidContentTypeMismatch(e *Env) error {
 	repo := e.Repo(Owner)
-	bm, err := v2proto.BuildManifest(repo, "latest", fixtures.Basic(), v2proto.WithSchema(v2proto.Schema1))
+	bm, as, err := e.pushBlobsOf(repo, fixtures.Basic(), v2proto.Schema1)
 	if err != nil {
-		return err
-	}
-	as, err := e.as(Owner)
-	if err != nil {
-		return err
-	}
-	if _, err := e.client.PushBlobs(e.Ctx, repo, bm.Blobs, as...); err != nil {
 		return err
 	}
 	ct := schema2.MediaTypeManifest
@@ -175,15 +168,8 @@ func runValidContentTypeMismatch(e *Env) error {
 
 func runValidDigestMismatch(e *Env) error {
 	repo := e.Repo(Owner)
-	bm, err := v2proto.BuildManifest(repo, "latest", fixtures.Basic(), v2proto.WithSchema(v2proto.OCI))
+	bm, as, err := e.pushBlobsOf(repo, fixtures.Basic(), v2proto.OCI)
 	if err != nil {
-		return err
-	}
-	as, err := e.as(Owner)
-	if err != nil {
-		return err
-	}
-	if _, err := e.client.PushBlobs(e.Ctx, repo, bm.Blobs, as...); err != nil {
 		return err
 	}
 	wrong := digest.FromString("not the manifest of " + repo)
@@ -219,15 +205,8 @@ var specCodes = []string{
 
 func runValidDigestMalformed(e *Env) error {
 	repo := e.Repo(Owner)
-	bm, err := v2proto.BuildManifest(repo, "latest", fixtures.Basic(), v2proto.WithSchema(v2proto.OCI))
+	bm, as, err := e.pushBlobsOf(repo, fixtures.Basic(), v2proto.OCI)
 	if err != nil {
-		return err
-	}
-	as, err := e.as(Owner)
-	if err != nil {
-		return err
-	}
-	if _, err := e.client.PushBlobs(e.Ctx, repo, bm.Blobs, as...); err != nil {
 		return err
 	}
 	// wantRefused checks a refusal: status one of want, and a 400 with an
@@ -292,4 +271,22 @@ func runUnicode(e *Env, escaped bool) error {
 	}
 	_, _, err = e.pushPull(e.Repo(Owner), "latest", images, push, pull, opts...)
 	return err
+}
+
+// pushBlobsOf builds the manifest of images in schema s for repo:latest
+// and pushes its blobs as the owner, for a scenario that then puts the
+// manifest its own way; it returns the manifest and the owner's options.
+func (e *Env) pushBlobsOf(repo string, images []fixtures.Image, s v2proto.Schema) (*v2proto.BuiltManifest, []v2proto.CallOption, error) {
+	bm, err := v2proto.BuildManifest(repo, "latest", images, v2proto.WithSchema(s))
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := e.as(Owner)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := e.client.PushBlobs(e.Ctx, repo, bm.Blobs, as...); err != nil {
+		return nil, nil, err
+	}
+	return bm, as, nil
 }

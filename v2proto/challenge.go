@@ -110,20 +110,14 @@ func ParseChallenges(values []string) ([]Challenge, error) {
 	return out, nil
 }
 
+// A chParser parses one WWW-Authenticate value.
 type chParser struct {
-	s string
-	i int
+	fieldScanner
 }
 
 func (p *chParser) errorf(format string, args ...any) error {
 	// A hostile header may be megabytes long: quote its start only.
 	return fmt.Errorf("v2proto.ParseChallenges: WWW-Authenticate %s at %d: %s", clip(p.s, maxShown), p.i, fmt.Sprintf(format, args...))
-}
-
-func (p *chParser) skipWS() {
-	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
-		p.i++
-	}
 }
 
 // skipCommas skips white space and empty list elements.
@@ -138,48 +132,8 @@ func (p *chParser) skipCommas() {
 	}
 }
 
-func (p *chParser) token() string {
-	start := p.i
-	for p.i < len(p.s) && isTchar(p.s[p.i]) {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-func (p *chParser) quoted() (string, error) {
-	// p.s[p.i] == '"'
-	p.i++
-	var b strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return b.String(), nil
-		case c == '\\':
-			if p.i+1 >= len(p.s) {
-				p.i++
-				return "", p.errorf("unterminated quoted string")
-			}
-			// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-			if e := p.s[p.i+1]; e != '\t' && (e < 0x20 || e == 0x7f) {
-				p.i++
-				return "", p.errorf("control character %#x in a quoted string", e)
-			}
-			b.WriteByte(p.s[p.i+1])
-			p.i += 2
-		case c == '\t' || c >= 0x20 && c != 0x7f:
-			b.WriteByte(c)
-			p.i++
-		default:
-			return "", p.errorf("control character %#x in a quoted string", c)
-		}
-	}
-	return "", p.errorf("unterminated quoted string")
-}
-
 func parseChallengeList(s string) ([]Challenge, error) {
-	p := &chParser{s: s}
+	p := &chParser{fieldScanner{s: s}}
 	var out []Challenge
 	p.skipCommas()
 	for p.i < len(p.s) {
@@ -231,7 +185,7 @@ func parseChallengeList(s string) ([]Challenge, error) {
 			var value string
 			switch {
 			case p.i < len(p.s) && p.s[p.i] == '"':
-				v, err := p.quoted()
+				v, err := p.quotedOr(p.errorf)
 				if err != nil {
 					return out, err
 				}
@@ -290,14 +244,6 @@ func (p *chParser) token68() (string, bool) {
 	}
 	p.i = j
 	return p.s[start:j], true
-}
-
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 func isToken68Char(c byte) bool {

@@ -96,7 +96,7 @@ func ParseLink(base *url.URL, values []string) ([]Link, error) {
 	}
 	var out []Link
 	for _, v := range values {
-		p := &linkParser{s: v, base: base}
+		p := &linkParser{fieldScanner: fieldScanner{s: v}, base: base}
 		links, err := p.list()
 		out = append(out, links...)
 		if err != nil {
@@ -106,9 +106,9 @@ func ParseLink(base *url.URL, values []string) ([]Link, error) {
 	return out, nil
 }
 
+// A linkParser parses one Link value.
 type linkParser struct {
-	s    string
-	i    int
+	fieldScanner
 	base *url.URL
 }
 
@@ -126,12 +126,6 @@ type linkError struct {
 
 func (e *linkError) Error() string {
 	return fmt.Sprintf("v2proto.ParseLink: Link %q at %d: %s", linkClip(e.value, 120), e.at, e.reason)
-}
-
-func (p *linkParser) skipWS() {
-	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
-		p.i++
-	}
 }
 
 func (p *linkParser) peek() byte {
@@ -218,7 +212,7 @@ func (p *linkParser) linkValue() (Link, error) {
 			p.i++
 			p.skipWS()
 			if p.peek() == '"' {
-				v, err := p.quoted()
+				v, err := p.quotedOr(p.errorf)
 				if err != nil {
 					return l, err
 				}
@@ -239,41 +233,6 @@ func (p *linkParser) linkValue() (Link, error) {
 			l.Rel = strings.Fields(param.Value)
 		}
 	}
-}
-
-func (p *linkParser) token() string {
-	start := p.i
-	for p.i < len(p.s) && isTchar(p.s[p.i]) {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-func (p *linkParser) quoted() (string, error) {
-	// p.s[p.i] == '"'
-	p.i++
-	var b strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return b.String(), nil
-		case c == '\\' && (p.i+1 >= len(p.s) || p.s[p.i+1] == '\t' || p.s[p.i+1] >= 0x20 && p.s[p.i+1] != 0x7f): // quoted-pair; a control character after '\\' is refused below
-			if p.i+1 >= len(p.s) {
-				p.i++
-				return "", p.errorf("unterminated quoted string")
-			}
-			b.WriteByte(p.s[p.i+1])
-			p.i += 2
-		case c == '\t' || c >= 0x20 && c != 0x7f:
-			b.WriteByte(c)
-			p.i++
-		default:
-			return "", p.errorf("control character %#x in a quoted string", c)
-		}
-	}
-	return "", p.errorf("unterminated quoted string")
 }
 
 // urlErrorReason returns the reason of a url.Parse error without the URL.

@@ -33,14 +33,15 @@ func selected() []string {
 // tmpfs), with v2proto beside its ceiling (perf.Ceiling:
 // the least the protocol allows with the same bytes on the same registry,
 // and sha256 over them) and beside go-containerregistry's remote package,
-// in interleaved rounds (one per b.Loop iteration: -benchtime 5x runs 5).
+// in interleaved rounds (one per b.Loop iteration: -benchtime 12x runs 12;
+// a multiple of 6, the orders of three clients, balances them: orderOf).
 // Metrics are medians over the rounds; the ratios pair the samples of a
 // round (x/ceil: x's speed over the ceiling's; ours/ggcr: v2proto's over
 // go-containerregistry's). Heap figures are the peaks over the rounds
 // (perf.Heap, registry included); cpu-s is the process's CPU time during an
 // operation, registry included. See clients for who is who. Run:
 //
-//	go test -run '^$' -bench Image -benchtime 5x -timeout 30m ./internal/perf/
+//	go test -run '^$' -bench Image -benchtime 12x -timeout 60m ./internal/perf/
 func BenchmarkImage(b *testing.B) {
 	for _, s := range []shape{{1, 1 << 30}, {64, 16 << 20}} {
 		b.Run(s.String(), func(b *testing.B) {
@@ -119,6 +120,13 @@ func report(b *testing.B, res results, size int64, cs []client) {
 			}
 			fmt.Fprintf(&out, " median %4.2f", res.ratio(k, ceil))
 		}
+		if g := "ggcr/" + op; c != "ggcr" && c != "ceil" && len(res[g]) > 0 {
+			fmt.Fprintf(&out, "  /ggcr:")
+			for i := range min(len(res[k]), len(res[g])) {
+				fmt.Fprintf(&out, " %4.2f", float64(res[g][i].wall)/float64(res[k][i].wall))
+			}
+			fmt.Fprintf(&out, " median %4.2f", res.ratio(k, g))
+		}
 		fmt.Fprintf(&out, "  cpu %.2fs  heap peak %.1f MiB (goal %.1f, live %.1f)\n",
 			res.medianCPU(k).Seconds(), perf.MiB(h.Peak), perf.MiB(h.PeakGoal), perf.MiB(h.PeakLive))
 	}
@@ -129,7 +137,7 @@ func report(b *testing.B, res results, size int64, cs []client) {
 // layers, with at most 1, 2, 4 and 8 blobs in flight, v2proto beside the
 // ceiling at the same concurrency, in interleaved rounds. Run:
 //
-//	go test -run '^$' -bench Scaling -benchtime 3x -timeout 60m ./internal/perf/
+//	go test -run '^$' -bench Scaling -benchtime 4x -timeout 60m ./internal/perf/
 func BenchmarkScaling(b *testing.B) {
 	const total = 512 << 20
 	for _, n := range []int{1, 4, 16, 64} {

@@ -334,12 +334,10 @@ func loadavg() string {
 
 // round runs round i of clients on img and adds its samples to res, by
 // "client/push" and "client/pull": every client pushes (in an order
-// rotated from round to round), then every client pulls (same order).
+// permutation i of cs, see orderOf), then every client pulls (same order).
 func round(b *testing.B, i int, cs []client, img *perf.Image, res results) {
 	ctx := context.Background()
-	order := slices.Clone(cs)
-	k := i % len(order)
-	order = append(order[k:], order[:k]...)
+	order := orderOf(cs, i)
 	repos := map[string]string{}
 	for _, c := range order {
 		if c.push == nil {
@@ -367,4 +365,30 @@ func round(b *testing.B, i int, cs []client, img *perf.Image, res results) {
 		}
 		res[c.name+"/pull"] = append(res[c.name+"/pull"], s)
 	}
+}
+
+// orderOf returns permutation i mod len(cs)! of cs, in lexicographic order
+// of the indexes: over len(cs)! rounds every client takes every place
+// equally often and follows every other client equally often. A client's
+// speed depends on what ran just before it on a shared machine (the
+// registry's freed upload, the host's load), so a plain rotation, where
+// with three clients one of them follows a given other in two rounds of
+// three, biases the ratios paired by round; all orders do not.
+func orderOf(cs []client, i int) []client {
+	fact := make([]int, len(cs)+1) // fact[k] = k!
+	fact[0] = 1
+	for k := 1; k <= len(cs); k++ {
+		fact[k] = fact[k-1] * k
+	}
+	i %= fact[len(cs)]
+	rest := slices.Clone(cs)
+	out := make([]client, 0, len(cs))
+	for len(rest) > 0 {
+		f := fact[len(rest)-1] // the orders of rest that share a first client
+		j := i / f
+		i %= f
+		out = append(out, rest[j])
+		rest = slices.Delete(rest, j, j+1)
+	}
+	return out
 }

@@ -163,3 +163,38 @@ func TestCPUTime(t *testing.T) {
 		t.Errorf("CPUTime after hashing 64 MiB = %v, want more than before (%v)", after, before)
 	}
 }
+
+// TestOrderOf checks that the rounds' orders are the permutations of the
+// clients: over n! rounds, each exactly once.
+func TestOrderOf(t *testing.T) {
+	for n := 1; n <= 5; n++ {
+		cs := make([]client, n)
+		for i := range cs {
+			cs[i].name = string(rune('a' + i))
+		}
+		fact := 1
+		for k := 2; k <= n; k++ {
+			fact *= k
+		}
+		seen := map[string]int{}
+		for i := range 2 * fact {
+			var names []string
+			for _, c := range orderOf(cs, i) {
+				names = append(names, c.name)
+			}
+			key := strings.Join(names, "")
+			if len(key) != n {
+				t.Fatalf("orderOf(%d clients, %d) = %q, want %d clients", n, i, key, n)
+			}
+			seen[key]++
+		}
+		if len(seen) != fact {
+			t.Errorf("orderOf over %d rounds of %d clients: %d distinct orders, want %d: %v", 2*fact, n, len(seen), fact, seen)
+		}
+		for k, v := range seen {
+			if v != 2 {
+				t.Errorf("orderOf over %d rounds of %d clients: %q %d times, want 2", 2*fact, n, k, v)
+			}
+		}
+	}
+}
