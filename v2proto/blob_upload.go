@@ -33,7 +33,7 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 		// One at a time, in order: the first step that shows the expected
 		// failure ends the call, as in Quay's sequential client.
 		for i, b := range distinct {
-			res, stop, err := c.uploadBlob(ctx, cl, name, b)
+			res, stop, err := c.uploadBlob(ctx, cl, name, b, true)
 			if err != nil || stop {
 				return nil, stop, err
 			}
@@ -45,6 +45,15 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 	if n < 1 {
 		n = DefaultUploadConcurrency
 	}
+	// serial: the call's large blobs are uploaded one at a time (see
+	// WithSendfile).
+	large := 0
+	for _, b := range distinct {
+		if b.Size() >= largeBlob {
+			large++
+		}
+	}
+	serial := n == 1 || large <= 1
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
 	// Each upload runs on a copy of the call (its secrets grow as answers
@@ -53,7 +62,7 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 	for i, b := range distinct {
 		subs[i] = cl.uploadFork()
 		g.Go(func() error {
-			res, _, err := c.uploadBlob(gctx, subs[i], name, b)
+			res, _, err := c.uploadBlob(gctx, subs[i], name, b, serial)
 			results[i] = res
 			return err
 		})
@@ -94,12 +103,18 @@ type blobUpload struct {
 	size int64
 	res  *BlobResult
 	loc  *url.URL // the session's latest Location
+	// serial: the call's large blobs are uploaded one at a time.
+	serial bool
 }
 
 // uploadBlob runs the steps of PushBlob for one blob on the call cl.
-func (c *Client) uploadBlob(ctx context.Context, cl *call, name string, b Blob) (*BlobResult, bool, error) {
+func (c *Client) uploadBlob(ctx context.Context, cl *call, name string, b Blob, serial bool) (*BlobResult, bool, error) {
 	d, size := b.Digest(), b.Size()
-	u := &blobUpload{c: c, cl: cl, name: name, blob: b, d: d, size: size,
+	if size >= largeBlob {
+		largeUploads.Add(1)
+		defer largeUploads.Add(-1)
+	}
+	u := &blobUpload{c: c, cl: cl, name: name, blob: b, d: d, size: size, serial: serial,
 		res: &BlobResult{Digest: d, Size: size, Style: cl.push.style}}
 	stop, err := u.run(ctx)
 	if err != nil {
@@ -195,7 +210,7 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 		}
 	case UploadPostPut, UploadPostDigest:
 		putBody = func() (io.ReadCloser, int64, string, error) {
-			rc, err := u.blob.Open()
+			rc, err := u.open()
 			return rc, u.size, "", err
 		}
 	case UploadChunked:
@@ -240,7 +255,7 @@ func (u *blobUpload) start(ctx context.Context) (done, stop bool, err error) {
 	if u.res.Style == UploadPostDigest {
 		ref += "?digest=" + url.QueryEscape(string(u.d))
 		also = []int{http.StatusCreated}
-		if body, err = u.blob.Open(); err != nil {
+		if body, err = u.open(); err != nil {
 			return false, false, fmt.Errorf("Open: %v", err)
 		}
 		ct = octetStream
@@ -327,7 +342,7 @@ func (u *blobUpload) checkUUID(step failures.Step, resp *http.Response) error {
 // patchWhole sends the whole blob in one PATCH without Content-Range.
 func (u *blobUpload) patchWhole(ctx context.Context) (bool, error) {
 	c, cl := u.c, u.cl
-	body, err := u.blob.Open()
+	body, err := u.open()
 	if err != nil {
 		return false, fmt.Errorf("Open: %v", err)
 	}

@@ -30,6 +30,9 @@ type Client struct {
 	table *failures.Table
 	ua    string
 	now   func() time.Time // for tests of token expiry
+	// sendfile lets net/http hand *os.File bodies to the kernel
+	// (WithSendfile).
+	sendfile bool
 
 	mu     sync.Mutex
 	tokens map[tokenKey]cachedToken
@@ -108,6 +111,28 @@ func WithTable(t *failures.Table) Option {
 // is DefaultUserAgent.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) { c.ua = ua }
+}
+
+// WithSendfile makes the client hand every blob whose Open returns an
+// *os.File to net/http as is, which sends it with sendfile(2): the file's
+// pages go to the socket without a copy through the client.
+//
+// By default the client does so only when large blobs (1 MiB or more) are
+// uploaded several at a time. When a call uploads its large blobs one at a
+// time (one large blob, or WithUploadConcurrency(1)) and no other large
+// upload is in flight in the process, each file is copied through user
+// space instead: a registry on the same machine then reads bytes the client
+// has just written, warm in the CPU cache, rather than file pages from
+// memory, and the upload, which one goroutine of the registry reads, hashes
+// and writes, is that much faster. Measured in internal/perf against
+// distribution v3 on loopback (2 cores): a 1 GiB push at 1.2 times the
+// speed of sendfile, for about 0.3 s more client CPU per GiB and less CPU
+// for client and registry together; with 4 uploads in flight the registry
+// has no idle core left and copying every file ran at 0.9 times the speed
+// of sendfile. Use WithSendfile where the client's CPU matters more than a
+// local registry's speed.
+func WithSendfile() Option {
+	return func(c *Client) { c.sendfile = true }
 }
 
 // New returns a client of the registry at baseURL, such as

@@ -27,9 +27,10 @@ const MaxUnsizedBlob = 16 << 30
 // returns in memory): 16 MiB.
 const MaxRangeBody = 16 << 20
 
-// blobBufferSize is the size of the reads of a blob body: 1 MiB. Reads
-// of 64 KiB cost a pull of 1 GiB a fifth of its throughput (a syscall and a
-// hash call per 64 KiB); larger than 1 MiB gains nothing measurable.
+// blobBufferSize is the size of the reads of a blob body: 1 MiB. In
+// internal/perf, a 1 GiB pull read in 64 KiB pieces ran at 0.79 of the
+// ceiling (a plain client reading 1 MiB at a time); in 1 MiB pieces it
+// runs at the ceiling.
 const blobBufferSize = 1 << 20
 
 // blobBuffers holds the read buffers of blob bodies, one per blob in

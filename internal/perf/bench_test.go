@@ -18,7 +18,7 @@ const benchConc = 4
 
 // clientsFlag restricts BenchmarkImage to some clients, for a closer look
 // at them: -perf.clients=ceil,ours.
-var clientsFlag = flag.String("perf.clients", "", "comma-separated `clients` BenchmarkImage runs (default ceil,ours,ggcr; also oursput, gen, ggcr1m, ceil64k)")
+var clientsFlag = flag.String("perf.clients", "", "comma-separated `clients` BenchmarkImage runs (default ceil,ours,ggcr; also sendfile, oursput, gen, ggcr1m, ceil64k)")
 
 // selected returns the clients -perf.clients names, or nil for all.
 func selected() []string {
@@ -171,7 +171,7 @@ func BenchmarkScaling(b *testing.B) {
 func BenchmarkOne(b *testing.B) {
 	for _, s := range []shape{{1, 1 << 30}, {64, 16 << 20}} {
 		b.Run(s.String(), func(b *testing.B) {
-			for _, name := range []string{"ceil", "ceil64k", "ours", "oursput", "gen", "ggcr", "ggcr1m"} {
+			for _, name := range []string{"ceil", "ceil64k", "ours", "sendfile", "oursput", "gen", "ggcr", "ggcr1m"} {
 				for _, op := range []string{"push", "pull"} {
 					b.Run(name+"/"+op, func(b *testing.B) {
 						img := imageOf(b, s)

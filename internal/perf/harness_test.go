@@ -3,6 +3,7 @@ package perf_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -124,20 +125,26 @@ const tag = "v1"
 // clients returns the clients compared at concurrency conc (blobs in
 // flight at once) on reg:
 //
-//   - ceil: the ceiling, perf.Ceiling's Push and Pull (1 MiB reads);
+//   - ceil: the ceiling, perf.Ceiling's Push (the blob files go to the
+//     kernel with sendfile) and Pull (1 MiB reads);
 //   - ceil64k: the ceiling's pull in 64 KiB reads;
-//   - ours: v2proto, PushBlobs of the blob files (the layer files go to
-//     the kernel) then PushManifest, and Pull;
+//   - ours: v2proto as it is by default, PushBlobs of the blob files then
+//     PushManifest, and Pull;
+//   - sendfile: ours with v2proto.WithSendfile (the blob files go to the
+//     kernel, as the ceiling's); it does not pull (that would be ours);
 //   - oursput: ours pushing each blob in one PUT (WithUploadStyle
 //     UploadPostPut, as the ceiling does) instead of the default PATCH then
-//     PUT; it does not pull (that would be ours);
+//     PUT; it does not pull;
 //   - gen: v2proto's Push of the fixtures chain (the layers produced on
-//     the fly, in user space); it does not pull (that would be ours);
+//     the fly, in user space); it does not pull;
 //   - ggcr: go-containerregistry's remote.Write and remote.Image (layers
 //     read with io.Copy to io.Discard, as its users discard them);
 //   - ggcr1m: the same pull reading 1 MiB at a time.
 //
-// defaultClients are run unless -perf.clients names others.
+// defaultClients are run unless -perf.clients names others. Each v2proto
+// client has a transport of its own, so that each keeps its connections
+// and a CPU profile's labels (see measure) name the client whose
+// connection did the work.
 //
 // v2proto's checks are all on but the GET that re-reads each blob after
 // its upload (WithSkipBlobChecks): the HEAD before (404) and after (200
@@ -146,24 +153,29 @@ const tag = "v1"
 // streams.
 func clients(reg *testreg.Registry, conc int, which ...string) []client {
 	ceil := &perf.Ceiling{URL: reg.URL, Concurrency: conc}
-	ceil64k := &perf.Ceiling{URL: reg.URL, Concurrency: conc, ReadBuffer: 64 << 10}
-	ours, err := v2proto.New(reg.URL)
-	if err != nil {
-		panic(err)
+	ceil64k := &perf.Ceiling{URL: reg.URL, Concurrency: conc, ReadBuffer: 64 << 10, HTTP: perf.NewCeilingClient()}
+	newOurs := func(opts ...v2proto.Option) *v2proto.Client {
+		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		c, err := v2proto.New(reg.URL, append([]v2proto.Option{v2proto.WithHTTPClient(hc)}, opts...)...)
+		if err != nil {
+			panic(err)
+		}
+		return c
 	}
+	ours := newOurs()
 	pushOpts := []v2proto.CallOption{v2proto.WithUploadConcurrency(conc), v2proto.WithSkipBlobChecks()}
 	pullOpts := []v2proto.CallOption{v2proto.WithBlobConcurrency(conc)}
-	// push pushes the blob files with PushBlobs, then the manifest.
-	push := func(opts ...v2proto.CallOption) func(ctx context.Context, repo string, img *perf.Image) error {
+	// push pushes the blob files with c's PushBlobs, then the manifest.
+	push := func(c *v2proto.Client, opts ...v2proto.CallOption) func(ctx context.Context, repo string, img *perf.Image) error {
 		return func(ctx context.Context, repo string, img *perf.Image) error {
 			blobs := make([]v2proto.Blob, 0, len(img.Layers)+1)
 			for _, b := range img.Blobs() {
 				blobs = append(blobs, b)
 			}
-			if _, err := ours.PushBlobs(ctx, repo, blobs, opts...); err != nil {
+			if _, err := c.PushBlobs(ctx, repo, blobs, opts...); err != nil {
 				return err
 			}
-			_, err := ours.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes, opts...)
+			_, err := c.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes, opts...)
 			return err
 		}
 	}
@@ -171,6 +183,7 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 		_, err := ours.Pull(ctx, repo, []string{tag}, img.Chain, pullOpts...)
 		return err
 	}
+	gen := newOurs()
 	all := []client{
 		{name: "ceil",
 			push: func(ctx context.Context, repo string, img *perf.Image) error {
@@ -183,11 +196,12 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 			pull: func(ctx context.Context, repo string, img *perf.Image) error {
 				return ceil64k.Pull(ctx, repo, tag, img)
 			}},
-		{name: "ours", push: push(pushOpts...), pull: pull},
-		{name: "oursput", push: push(append(slices.Clone(pushOpts), v2proto.WithUploadStyle(v2proto.UploadPostPut))...)},
+		{name: "ours", push: push(ours, pushOpts...), pull: pull},
+		{name: "sendfile", push: push(newOurs(v2proto.WithSendfile()), pushOpts...)},
+		{name: "oursput", push: push(newOurs(), append(slices.Clone(pushOpts), v2proto.WithUploadStyle(v2proto.UploadPostPut))...)},
 		{name: "gen",
 			push: func(ctx context.Context, repo string, img *perf.Image) error {
-				_, err := ours.Push(ctx, repo, []string{tag}, img.Chain, pushOpts...)
+				_, err := gen.Push(ctx, repo, []string{tag}, img.Chain, pushOpts...)
 				return err
 			}},
 		{name: "ggcr",

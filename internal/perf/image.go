@@ -27,8 +27,9 @@ import (
 )
 
 // A FileBlob is a blob whose bytes are in a file: a v2proto.Blob whose
-// Open returns the *os.File itself, so that an upload can hand the file to
-// the kernel (sendfile) instead of copying it through user space.
+// Open returns the *os.File itself, so that an upload may hand the file to
+// the kernel (sendfile: the ceiling, and v2proto with WithSendfile) instead
+// of copying it through user space (v2proto's default).
 type FileBlob struct {
 	path      string
 	digest    digest.Digest

@@ -74,7 +74,7 @@ func TestClients(t *testing.T) {
 	img := smallImage(t)
 	reg := startRegistry(t)
 	ctx := context.Background()
-	cs := clients(reg, 2, "ceil", "ceil64k", "ours", "oursput", "gen", "ggcr", "ggcr1m")
+	cs := clients(reg, 2, "ceil", "ceil64k", "ours", "sendfile", "oursput", "gen", "ggcr", "ggcr1m")
 	for _, pusher := range cs {
 		if pusher.push == nil {
 			continue

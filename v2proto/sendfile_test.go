@@ -1,0 +1,151 @@
+package v2proto
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/registrytest/registrytest/internal/distv3"
+	"github.com/registrytest/registrytest/internal/testreg"
+)
+
+// bodyTypes is a transport that records the type of every request body
+// net/http is handed, by method, before sending it with
+// http.DefaultTransport.
+type bodyTypes struct {
+	mu    sync.Mutex
+	types map[string][]string
+}
+
+func (b *bodyTypes) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		b.mu.Lock()
+		b.types[req.Method] = append(b.types[req.Method], fmt.Sprintf("%T", req.Body))
+		b.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// fileBlob is a Blob whose Open returns the *os.File of its path.
+type fileBlob struct {
+	path string
+	d    digest.Digest
+	size int64
+}
+
+func (f fileBlob) Digest() digest.Digest        { return f.d }
+func (f fileBlob) Size() int64                  { return f.size }
+func (f fileBlob) Open() (io.ReadCloser, error) { return os.Open(f.path) }
+
+// TestSendfile checks who gets a blob's *os.File, in the upload styles that
+// send the whole blob in one body: by default, when the upload is the only
+// large one in flight, net/http is handed a reader that hides the file (the
+// bytes are copied through user space, net/http cannot use sendfile), and
+// the *os.File itself while another is in flight (of this call or another);
+// with WithSendfile, the *os.File always. The uploads succeed either way on
+// a real registry.
+func TestSendfile(t *testing.T) {
+	reg := distv3.Start(t, testreg.Options{})
+	data := make([]byte, 3<<20+17)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	path := filepath.Join(t.TempDir(), "blob")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	blob := fileBlob{path: path, d: digest.FromBytes(data), size: int64(len(data))}
+	for i, tc := range []struct {
+		name   string
+		opts   []Option
+		others int64  // large uploads in flight besides this one
+		method string // the method of the request carrying the blob
+		style  UploadStyle
+		want   string
+	}{
+		{"patch", nil, 0, http.MethodPatch, UploadPatch, "v2proto.userCopy"},
+		{"post-put", nil, 0, http.MethodPut, UploadPostPut, "v2proto.userCopy"},
+		{"patch beside another", nil, 1, http.MethodPatch, UploadPatch, "*os.File"},
+		{"post-put beside others", nil, 3, http.MethodPut, UploadPostPut, "*os.File"},
+		{"patch sendfile", []Option{WithSendfile()}, 0, http.MethodPatch, UploadPatch, "*os.File"},
+		{"post-put sendfile", []Option{WithSendfile()}, 0, http.MethodPut, UploadPostPut, "*os.File"},
+	} {
+		repo := fmt.Sprintf("sendfile/case%d", i)
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &bodyTypes{types: map[string][]string{}}
+			c, err := New(reg.URL, append([]Option{WithHTTPClient(&http.Client{Transport: rec})}, tc.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The other uploads: the test is not parallel, so no other
+			// test's are in flight.
+			largeUploads.Add(tc.others)
+			res, err := c.PushBlob(context.Background(), repo, blob, WithUploadStyle(tc.style))
+			largeUploads.Add(-tc.others)
+			if n := largeUploads.Load(); n != 0 {
+				t.Errorf("large uploads in flight after PushBlob: %d, want 0", n)
+			}
+			if err != nil {
+				t.Fatalf("PushBlob: %v", err)
+			}
+			if !res.Finished {
+				t.Fatalf("PushBlob: %+v, want the upload finished", res)
+			}
+			got := rec.types[tc.method]
+			if len(got) != 1 || got[0] != tc.want {
+				t.Errorf("%s bodies handed to net/http: %q, want [%q]", tc.method, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSendfileCalls checks the same for calls of several large blobs: by
+// default the files go to net/http as they are when the call uploads them
+// several at a time, and hidden when it uploads them one at a time.
+func TestSendfileCalls(t *testing.T) {
+	reg := distv3.Start(t, testreg.Options{})
+	dir := t.TempDir()
+	var blobs []Blob
+	for i := range 3 {
+		data := make([]byte, 2<<20+i)
+		for j := range data {
+			data[j] = byte(j*13 + i)
+		}
+		path := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, fileBlob{path: path, d: digest.FromBytes(data), size: int64(len(data))})
+	}
+	for i, tc := range []struct {
+		name string
+		opts []CallOption
+		want string
+	}{
+		{"concurrent", nil, "*os.File"},
+		{"one at a time", []CallOption{WithUploadConcurrency(1)}, "v2proto.userCopy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &bodyTypes{types: map[string][]string{}}
+			c, err := New(reg.URL, WithHTTPClient(&http.Client{Transport: rec}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.PushBlobs(context.Background(), fmt.Sprintf("sendfile/calls%d", i), blobs, tc.opts...); err != nil {
+				t.Fatalf("PushBlobs: %v", err)
+			}
+			want := []string{tc.want, tc.want, tc.want}
+			if diff := cmp.Diff(want, rec.types[http.MethodPatch]); diff != "" {
+				t.Errorf("PATCH bodies handed to net/http (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
