@@ -20,8 +20,10 @@ import (
 // several times (once per request that carries the blob, and once per
 // chunk); each reader must yield the same Size bytes. A reader that also
 // implements io.ReaderAt or io.Seeker lets chunks start where they start
-// without reading what comes before. Blobs are streamed, never held whole
-// by the client.
+// without reading what comes before. An Open that returns an *os.File lets
+// the client choose how the file reaches the socket: sendfile, or a copy
+// through user space that a registry on the same machine reads faster
+// (see WithSendfile). Blobs are streamed, never held whole by the client.
 //
 // A Blob whose Digest or Size does not match its bytes is how a test makes
 // the registry refuse an upload (a wrong digest at finish-upload).
