@@ -222,7 +222,7 @@ func (c *Client) PushBlob(ctx context.Context, name string, blob Blob, opts ...C
 	if stop, err := c.begin(ctx, cl, pushScopes(cl, name)); err != nil || stop {
 		return nil, err
 	}
-	res, stop, err := c.uploadBlob(ctx, cl, name, blob, true)
+	res, stop, err := c.uploadBlob(ctx, cl, name, blob)
 	if err != nil || stop {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 		// One at a time, in order: the first step that shows the expected
 		// failure ends the call, as in Quay's sequential client.
 		for i, b := range distinct {
-			res, stop, err := c.uploadBlob(ctx, cl, name, b, true)
+			res, stop, err := c.uploadBlob(ctx, cl, name, b)
 			if err != nil || stop {
 				return nil, stop, err
 			}
@@ -45,15 +45,13 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 	if n < 1 {
 		n = DefaultUploadConcurrency
 	}
-	// serial: the call's large blobs are uploaded one at a time (see
-	// WithSendfile).
-	large := 0
-	for _, b := range distinct {
-		if b.Size() >= largeBlob {
-			large++
-		}
+	// The call's large blobs count as in flight for the whole call when
+	// they go several at a time, so that none of them is copied through
+	// user space (see WithSendfile); each one counts itself in uploadBlob.
+	if large := largeBlobs(distinct); n > 1 && large > 1 {
+		largeUploads.Add(large)
+		defer largeUploads.Add(-large)
 	}
-	serial := n == 1 || large <= 1
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
 	// Each upload runs on a copy of the call (its secrets grow as answers
@@ -62,7 +60,7 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 	for i, b := range distinct {
 		subs[i] = cl.uploadFork()
 		g.Go(func() error {
-			res, _, err := c.uploadBlob(gctx, subs[i], name, b, serial)
+			res, _, err := c.uploadBlob(gctx, subs[i], name, b)
 			results[i] = res
 			return err
 		})
@@ -103,18 +101,16 @@ type blobUpload struct {
 	size int64
 	res  *BlobResult
 	loc  *url.URL // the session's latest Location
-	// serial: the call's large blobs are uploaded one at a time.
-	serial bool
 }
 
 // uploadBlob runs the steps of PushBlob for one blob on the call cl.
-func (c *Client) uploadBlob(ctx context.Context, cl *call, name string, b Blob, serial bool) (*BlobResult, bool, error) {
+func (c *Client) uploadBlob(ctx context.Context, cl *call, name string, b Blob) (*BlobResult, bool, error) {
 	d, size := b.Digest(), b.Size()
 	if size >= largeBlob {
 		largeUploads.Add(1)
 		defer largeUploads.Add(-1)
 	}
-	u := &blobUpload{c: c, cl: cl, name: name, blob: b, d: d, size: size, serial: serial,
+	u := &blobUpload{c: c, cl: cl, name: name, blob: b, d: d, size: size,
 		res: &BlobResult{Digest: d, Size: size, Style: cl.push.style}}
 	stop, err := u.run(ctx)
 	if err != nil {

@@ -12,20 +12,33 @@ import (
 const largeBlob = 1 << 20
 
 // largeUploads is the number of uploads of large blobs in flight in the
-// process, by every client.
+// process, by every client: each upload counts itself while it runs, and a
+// call that uploads several large blobs at a time counts them all for its
+// whole length.
 var largeUploads atomic.Int64
+
+// largeBlobs returns how many of blobs are large.
+func largeBlobs(blobs []Blob) int64 {
+	var n int64
+	for _, b := range blobs {
+		if b.Size() >= largeBlob {
+			n++
+		}
+	}
+	return n
+}
 
 // open opens the blob for a request body. An *os.File is copied through
 // user space (hidden from net/http, which would send it with sendfile(2))
-// unless the client has WithSendfile, or the call uploads large blobs
-// several at a time, or other large uploads are in flight in the process:
-// the copy pays while the registry has a core to spare (see WithSendfile).
+// unless the client has WithSendfile or another large upload is in flight
+// (of this call or another): the copy pays while the registry has a core
+// to spare (see WithSendfile).
 func (u *blobUpload) open() (io.ReadCloser, error) {
 	rc, err := u.blob.Open()
 	if err != nil {
 		return nil, err
 	}
-	if f, ok := rc.(*os.File); ok && !u.c.sendfile && u.serial && largeUploads.Load() <= 1 {
+	if f, ok := rc.(*os.File); ok && !u.c.sendfile && largeUploads.Load() <= 1 {
 		return userCopy{f}, nil
 	}
 	return rc, nil

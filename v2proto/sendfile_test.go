@@ -45,6 +45,33 @@ func (f fileBlob) Digest() digest.Digest        { return f.d }
 func (f fileBlob) Size() int64                  { return f.size }
 func (f fileBlob) Open() (io.ReadCloser, error) { return os.Open(f.path) }
 
+// writeFileBlob writes n bytes made from seed to a file in dir and returns
+// it as a fileBlob.
+func writeFileBlob(t *testing.T, dir string, n, seed int) fileBlob {
+	t.Helper()
+	data := make([]byte, n)
+	for i := range data {
+		data[i] = byte(i*7 + seed)
+	}
+	path := filepath.Join(dir, fmt.Sprint("blob", seed))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return fileBlob{path: path, d: digest.FromBytes(data), size: int64(n)}
+}
+
+// recordingClient returns a client of url whose requests go through a
+// bodyTypes recorder, and the recorder.
+func recordingClient(t *testing.T, url string, opts ...Option) (*Client, *bodyTypes) {
+	t.Helper()
+	rec := &bodyTypes{types: map[string][]string{}}
+	c, err := New(url, append([]Option{WithHTTPClient(&http.Client{Transport: rec})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, rec
+}
+
 // TestSendfile checks who gets a blob's *os.File, in the upload styles that
 // send the whole blob in one body: by default, when the upload is the only
 // large one in flight, net/http is handed a reader that hides the file (the
@@ -54,15 +81,7 @@ func (f fileBlob) Open() (io.ReadCloser, error) { return os.Open(f.path) }
 // a real registry.
 func TestSendfile(t *testing.T) {
 	reg := distv3.Start(t, testreg.Options{})
-	data := make([]byte, 3<<20+17)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	path := filepath.Join(t.TempDir(), "blob")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	blob := fileBlob{path: path, d: digest.FromBytes(data), size: int64(len(data))}
+	blob := writeFileBlob(t, t.TempDir(), 3<<20+17, 0)
 	for i, tc := range []struct {
 		name   string
 		opts   []Option
@@ -80,11 +99,7 @@ func TestSendfile(t *testing.T) {
 	} {
 		repo := fmt.Sprintf("sendfile/case%d", i)
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &bodyTypes{types: map[string][]string{}}
-			c, err := New(reg.URL, append([]Option{WithHTTPClient(&http.Client{Transport: rec})}, tc.opts...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, rec := recordingClient(t, reg.URL, tc.opts...)
 			// The other uploads: the test is not parallel, so no other
 			// test's are in flight.
 			largeUploads.Add(tc.others)
@@ -115,15 +130,7 @@ func TestSendfileCalls(t *testing.T) {
 	dir := t.TempDir()
 	var blobs []Blob
 	for i := range 3 {
-		data := make([]byte, 2<<20+i)
-		for j := range data {
-			data[j] = byte(j*13 + i)
-		}
-		path := filepath.Join(dir, fmt.Sprint(i))
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		blobs = append(blobs, fileBlob{path: path, d: digest.FromBytes(data), size: int64(len(data))})
+		blobs = append(blobs, writeFileBlob(t, dir, 2<<20+i, i))
 	}
 	for i, tc := range []struct {
 		name string
@@ -134,13 +141,12 @@ func TestSendfileCalls(t *testing.T) {
 		{"one at a time", []CallOption{WithUploadConcurrency(1)}, "v2proto.userCopy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &bodyTypes{types: map[string][]string{}}
-			c, err := New(reg.URL, WithHTTPClient(&http.Client{Transport: rec}))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, rec := recordingClient(t, reg.URL)
 			if _, err := c.PushBlobs(context.Background(), fmt.Sprintf("sendfile/calls%d", i), blobs, tc.opts...); err != nil {
 				t.Fatalf("PushBlobs: %v", err)
+			}
+			if n := largeUploads.Load(); n != 0 {
+				t.Errorf("large uploads in flight after PushBlobs: %d, want 0", n)
 			}
 			want := []string{tc.want, tc.want, tc.want}
 			if diff := cmp.Diff(want, rec.types[http.MethodPatch]); diff != "" {

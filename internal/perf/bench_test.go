@@ -113,19 +113,17 @@ func report(b *testing.B, res results, size int64, cs []client) {
 		h := res.maxHeap(k)
 		fmt.Fprintf(&out, "  median %6.1f", mbps(size, res.median(k)))
 		c, op, _ := strings.Cut(k, "/")
-		if ceil := "ceil/" + op; c != "ceil" && len(res[ceil]) > 0 {
-			fmt.Fprintf(&out, "  /ceil:")
-			for i := range min(len(res[k]), len(res[ceil])) {
-				fmt.Fprintf(&out, " %4.2f", float64(res[ceil][i].wall)/float64(res[k][i].wall))
+		for _, ref := range []string{"ceil", "ggcr"} {
+			r := ref + "/" + op
+			if c == ref || c == "ceil" && ref == "ggcr" || len(res[r]) == 0 {
+				continue
 			}
-			fmt.Fprintf(&out, " median %4.2f", res.ratio(k, ceil))
-		}
-		if g := "ggcr/" + op; c != "ggcr" && c != "ceil" && len(res[g]) > 0 {
-			fmt.Fprintf(&out, "  /ggcr:")
-			for i := range min(len(res[k]), len(res[g])) {
-				fmt.Fprintf(&out, " %4.2f", float64(res[g][i].wall)/float64(res[k][i].wall))
+			// The speed of k over ref's, round by round, then the median.
+			fmt.Fprintf(&out, "  /%s:", ref)
+			for i := range min(len(res[k]), len(res[r])) {
+				fmt.Fprintf(&out, " %4.2f", float64(res[r][i].wall)/float64(res[k][i].wall))
 			}
-			fmt.Fprintf(&out, " median %4.2f", res.ratio(k, g))
+			fmt.Fprintf(&out, " median %4.2f", res.ratio(k, r))
 		}
 		fmt.Fprintf(&out, "  cpu %.2fs  heap peak %.1f MiB (goal %.1f, live %.1f)\n",
 			res.medianCPU(k).Seconds(), perf.MiB(h.Peak), perf.MiB(h.PeakGoal), perf.MiB(h.PeakLive))
