@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/registrytest/registrytest/examples/internal/distv3"
+	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
-	"github.com/registrytest/registrytest/internal/distv3"
-	"github.com/registrytest/registrytest/internal/testreg"
 	"github.com/registrytest/registrytest/schema2"
 	"github.com/registrytest/registrytest/v2proto"
 )

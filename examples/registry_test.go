@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/registrytest/registrytest/conformance"
-	"github.com/registrytest/registrytest/internal/conftarget"
-	"github.com/registrytest/registrytest/internal/distv3"
+	"github.com/registrytest/registrytest/examples/internal/conftarget"
+	"github.com/registrytest/registrytest/examples/internal/distv3"
 )
 
 // TestRegistryConformance is what a registry project's integration test

@@ -3,6 +3,7 @@ package schema1_test
 import (
 	"testing"
 
+	"github.com/registrytest/registrytest/internal/schema1test"
 	"github.com/registrytest/registrytest/schema1"
 )
 
@@ -12,9 +13,9 @@ func BenchmarkBuild(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		key  *schema1.Key
-	}{{"unsigned", nil}, {"ES256", es256Key()}, {"ES512", es512Key()}, {"RS256", rs256Key()}} {
+	}{{"unsigned", nil}, {"ES256", schema1test.ES256Key()}, {"ES512", schema1test.ES512Key()}, {"RS256", schema1test.RS256Key()}} {
 		b.Run(bc.name, func(b *testing.B) {
-			sb := sampleBuilder(bc.key)
+			sb := schema1test.SampleBuilder(bc.key)
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := sb.Build(); err != nil {
@@ -31,9 +32,9 @@ func BenchmarkParse(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		key  *schema1.Key
-	}{{"unsigned", nil}, {"ES256", es256Key()}, {"ES512", es512Key()}, {"RS256", rs256Key()}} {
+	}{{"unsigned", nil}, {"ES256", schema1test.ES256Key()}, {"ES512", schema1test.ES512Key()}, {"RS256", schema1test.RS256Key()}} {
 		b.Run(bc.name, func(b *testing.B) {
-			raw := mustBuild(b, sampleBuilder(bc.key)).Raw
+			raw := schema1test.MustBuild(b, schema1test.SampleBuilder(bc.key)).Raw
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
 			for b.Loop() {

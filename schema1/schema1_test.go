@@ -25,18 +25,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/registrytest/registrytest/internal/schema1test"
 	"github.com/registrytest/registrytest/schema1"
 )
 
 func TestBuildParseRoundTrip(t *testing.T) {
-	cases := builderCases()
-	cases = append(cases, struct {
-		name string
-		b    schema1.Builder
-	}{"unsigned", sampleBuilder(nil)})
+	cases := schema1test.BuilderCases()
+	cases = append(cases, schema1test.BuilderCase{Name: "unsigned", B: schema1test.SampleBuilder(nil)})
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			m := mustBuild(t, tc.b)
+		t.Run(tc.Name, func(t *testing.T) {
+			m := schema1test.MustBuild(t, tc.B)
 			got, err := schema1.Parse(m.Raw)
 			if err != nil {
 				t.Fatalf("Parse(Build().Raw) error: %v", err)
@@ -44,21 +42,21 @@ func TestBuildParseRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(m, got); diff != "" {
 				t.Errorf("Parse(Build().Raw) mismatch (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.b.Layers, got.Layers); diff != "" {
+			if diff := cmp.Diff(tc.B.Layers, got.Layers); diff != "" {
 				t.Errorf("Layers mismatch with the builder's (-want +got):\n%s", diff)
 			}
 			if got, want := m.Digest(), digest.FromBytes(m.Payload); got != want {
 				t.Errorf("Digest() = %s, want sha256(Payload) %s", got, want)
 			}
 			wantType := schema1.MediaTypeSignedManifest
-			if tc.b.Key == nil {
+			if tc.B.Key == nil {
 				wantType = schema1.MediaTypeManifest
 				if !bytes.Equal(m.Raw, m.Payload) {
 					t.Errorf("unsigned: Raw != Payload")
 				}
 			}
-			if m.MediaType() != wantType || m.Signed() != (tc.b.Key != nil) {
-				t.Errorf("MediaType(), Signed() = %q, %v, want %q, %v", m.MediaType(), m.Signed(), wantType, tc.b.Key != nil)
+			if m.MediaType() != wantType || m.Signed() != (tc.B.Key != nil) {
+				t.Errorf("MediaType(), Signed() = %q, %v, want %q, %v", m.MediaType(), m.Signed(), wantType, tc.B.Key != nil)
 			}
 			// The wire order is leaf first.
 			var wire struct {
@@ -68,9 +66,9 @@ func TestBuildParseRoundTrip(t *testing.T) {
 			if err := json.Unmarshal(m.Payload, &wire); err != nil {
 				t.Fatal(err)
 			}
-			n := len(tc.b.Layers)
-			if wire.FSLayers[0].BlobSum != string(tc.b.Layers[n-1].BlobSum) || wire.History[0].V1Compatibility != tc.b.Layers[n-1].V1Compatibility {
-				t.Errorf("fsLayers[0]/history[0] = %s, want the leaf Layers[%d] %s", wire.FSLayers[0].BlobSum, n-1, tc.b.Layers[n-1].BlobSum)
+			n := len(tc.B.Layers)
+			if wire.FSLayers[0].BlobSum != string(tc.B.Layers[n-1].BlobSum) || wire.History[0].V1Compatibility != tc.B.Layers[n-1].V1Compatibility {
+				t.Errorf("fsLayers[0]/history[0] = %s, want the leaf Layers[%d] %s", wire.FSLayers[0].BlobSum, n-1, tc.B.Layers[n-1].BlobSum)
 			}
 			if err := got.ValidateParentChain(); err != nil {
 				t.Errorf("ValidateParentChain() = %v, want nil", err)
@@ -81,11 +79,11 @@ func TestBuildParseRoundTrip(t *testing.T) {
 
 func TestEnsureASCII(t *testing.T) {
 	const comment = "Paweł 😱 <&>"
-	b := sampleBuilder(es256Key())
-	b.Layers = sampleLayers(2, comment)
-	raw := mustBuild(t, b)
+	b := schema1test.SampleBuilder(schema1test.ES256Key())
+	b.Layers = schema1test.SampleLayers(2, comment)
+	raw := schema1test.MustBuild(t, b)
 	b.EnsureASCII = true
-	ascii := mustBuild(t, b)
+	ascii := schema1test.MustBuild(t, b)
 	for i := range ascii.Raw {
 		if ascii.Raw[i] >= utf8.RuneSelf {
 			t.Fatalf("EnsureASCII: Raw has byte %#x at %d", ascii.Raw[i], i)
@@ -111,25 +109,25 @@ func TestEnsureASCII(t *testing.T) {
 // and a fixed time; run with -update to rewrite them after a deliberate
 // change.
 func TestGolden(t *testing.T) {
-	unicode := sampleBuilder(nil)
-	unicode.Layers = sampleLayers(2, "Paweł 😱")
+	unicode := schema1test.SampleBuilder(nil)
+	unicode.Layers = schema1test.SampleLayers(2, "Paweł 😱")
 	unicodeASCII := unicode
 	unicodeASCII.EnsureASCII = true
 	cases := []struct {
 		name string
 		b    schema1.Builder
 	}{
-		{"es256", sampleBuilder(es256Key())},
-		{"es384", sampleBuilder(es384Key())},
-		{"es512", sampleBuilder(es512Key())},
-		{"rs256", sampleBuilder(rs256Key())},
-		{"unsigned", sampleBuilder(nil)},
+		{"es256", schema1test.SampleBuilder(schema1test.ES256Key())},
+		{"es384", schema1test.SampleBuilder(schema1test.ES384Key())},
+		{"es512", schema1test.SampleBuilder(schema1test.ES512Key())},
+		{"rs256", schema1test.SampleBuilder(schema1test.RS256Key())},
+		{"unsigned", schema1test.SampleBuilder(nil)},
 		{"unicode-raw", unicode},
 		{"unicode-ascii", unicodeASCII},
 	}
 	var digests strings.Builder
 	for _, tc := range cases {
-		m := mustBuild(t, tc.b)
+		m := schema1test.MustBuild(t, tc.b)
 		fmt.Fprintf(&digests, "%s %s\n", tc.name, m.Digest())
 		path := filepath.Join("testdata", "golden", tc.name+".json")
 		if *update {
@@ -171,9 +169,9 @@ func TestGolden(t *testing.T) {
 
 func TestKeysFromSeed(t *testing.T) {
 	for _, curve := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
-		a := mustKey(schema1.ECKeyFromSeed(curve, []byte("seed")))
-		b := mustKey(schema1.ECKeyFromSeed(curve, []byte("seed")))
-		c := mustKey(schema1.ECKeyFromSeed(curve, []byte("seed2")))
+		a := schema1test.MustKey(schema1.ECKeyFromSeed(curve, []byte("seed")))
+		b := schema1test.MustKey(schema1.ECKeyFromSeed(curve, []byte("seed")))
+		c := schema1test.MustKey(schema1.ECKeyFromSeed(curve, []byte("seed2")))
 		if a.KeyID() != b.KeyID() || a.KeyID() == c.KeyID() {
 			t.Errorf("%s: KeyIDs %s %s %s, want the first two equal and the third different", curve.Params().Name, a.KeyID(), b.KeyID(), c.KeyID())
 		}
@@ -184,9 +182,9 @@ func TestKeysFromSeed(t *testing.T) {
 	if _, err := schema1.ECKeyFromSeed(elliptic.P224(), nil); err == nil {
 		t.Errorf("ECKeyFromSeed(P224) = nil error, want an error")
 	}
-	r := mustKey(schema1.RSAKeyFromSeed(2048, []byte("rs256")))
-	if r.KeyID() != rs256Key().KeyID() || r.Algorithm() != "RS256" {
-		t.Errorf("RSAKeyFromSeed(2048, rs256) = %s %s, want %s RS256", r.KeyID(), r.Algorithm(), rs256Key().KeyID())
+	r := schema1test.MustKey(schema1.RSAKeyFromSeed(2048, []byte("rs256")))
+	if r.KeyID() != schema1test.RS256Key().KeyID() || r.Algorithm() != "RS256" {
+		t.Errorf("RSAKeyFromSeed(2048, rs256) = %s %s, want %s RS256", r.KeyID(), r.Algorithm(), schema1test.RS256Key().KeyID())
 	}
 	if n := r.CryptoSigner().Public().(*rsa.PublicKey).N.BitLen(); n != 2048 {
 		t.Errorf("RSA modulus of %d bits, want 2048", n)
@@ -200,7 +198,7 @@ func TestKeysFromSeed(t *testing.T) {
 		}
 	}
 	// Key IDs follow libtrust's recipe.
-	der, err := x509.MarshalPKIXPublicKey(es256Key().CryptoSigner().Public())
+	der, err := x509.MarshalPKIXPublicKey(schema1test.ES256Key().CryptoSigner().Public())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +208,7 @@ func TestKeysFromSeed(t *testing.T) {
 	for i := 0; i < len(enc); i += 4 {
 		groups = append(groups, enc[i:i+4])
 	}
-	if got, want := es256Key().KeyID(), strings.Join(groups, ":"); got != want || len(groups) != 12 {
+	if got, want := schema1test.ES256Key().KeyID(), strings.Join(groups, ":"); got != want || len(groups) != 12 {
 		t.Errorf("KeyID() = %s, want %s", got, want)
 	}
 	_, edKey, err := ed25519.GenerateKey(nil)
@@ -223,9 +221,9 @@ func TestKeysFromSeed(t *testing.T) {
 }
 
 func TestDeterministicSigning(t *testing.T) {
-	for _, k := range []*schema1.Key{es256Key(), es512Key(), rs256Key()} {
-		a := mustBuild(t, sampleBuilder(k))
-		b := mustBuild(t, sampleBuilder(k))
+	for _, k := range []*schema1.Key{schema1test.ES256Key(), schema1test.ES512Key(), schema1test.RS256Key()} {
+		a := schema1test.MustBuild(t, schema1test.SampleBuilder(k))
+		b := schema1test.MustBuild(t, schema1test.SampleBuilder(k))
 		if !bytes.Equal(a.Raw, b.Raw) {
 			t.Errorf("%s: two builds differ", k)
 		}
@@ -233,7 +231,7 @@ func TestDeterministicSigning(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
-	good := sampleBuilder(nil)
+	good := schema1test.SampleBuilder(nil)
 	tests := []struct {
 		name string
 		mod  func(b *schema1.Builder)
@@ -248,10 +246,13 @@ func TestBuildErrors(t *testing.T) {
 			"schema1.Builder.Build: Layers[0].V1Compatibility = nope, want a JSON object"},
 		{"v1 without id", func(b *schema1.Builder) { b.Layers[0].V1Compatibility = `{"parent":"x"}` },
 			`schema1.Builder.Build: Layers[0].V1Compatibility has no "id", want a JSON object with an id`},
-		{"chain without key", func(b *schema1.Builder) { b.Chain = []*x509.Certificate{testChain().leaf} },
+		{"chain without key", func(b *schema1.Builder) { b.Chain = []*x509.Certificate{schema1test.TestChain().Leaf} },
 			"schema1.Builder.Build: Chain is set without a Key"},
-		{"chain of another key", func(b *schema1.Builder) { b.Key = otherEC(); b.Chain = []*x509.Certificate{testChain().leaf} },
-			"schema1.Builder.Build: signers[0].Chain[0] certifies another key than " + otherEC().String()},
+		{"chain of another key", func(b *schema1.Builder) {
+			b.Key = schema1test.OtherEC()
+			b.Chain = []*x509.Certificate{schema1test.TestChain().Leaf}
+		},
+			"schema1.Builder.Build: signers[0].Chain[0] certifies another key than " + schema1test.OtherEC().String()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,13 +273,13 @@ func TestSignErrors(t *testing.T) {
 		signers []schema1.Signer
 		want    string
 	}{
-		{`{}`, []schema1.Signer{{Key: es256Key()}}, "schema1.Sign: payload is an empty JSON object, want at least one member"},
-		{`[1]`, []schema1.Signer{{Key: es256Key()}}, "schema1.Sign: payload is not a JSON object"},
-		{`{"a":`, []schema1.Signer{{Key: es256Key()}}, "schema1.Sign: payload is not valid JSON"},
+		{`{}`, []schema1.Signer{{Key: schema1test.ES256Key()}}, "schema1.Sign: payload is an empty JSON object, want at least one member"},
+		{`[1]`, []schema1.Signer{{Key: schema1test.ES256Key()}}, "schema1.Sign: payload is not a JSON object"},
+		{`{"a":`, []schema1.Signer{{Key: schema1test.ES256Key()}}, "schema1.Sign: payload is not valid JSON"},
 		{`{"a":1}`, nil, "schema1.Sign: no signers"},
 		{`{"a":1}`, []schema1.Signer{{}}, "schema1.Sign: signers[0].Key is nil"},
 	} {
-		_, err := schema1.Sign([]byte(tt.payload), signTime, tt.signers...)
+		_, err := schema1.Sign([]byte(tt.payload), schema1test.SignTime, tt.signers...)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("Sign(%s, %d signers) = %v, want %q", tt.payload, len(tt.signers), err, tt.want)
 		}
@@ -322,7 +323,7 @@ func handSigned(t *testing.T, prefix []byte, fl int, protected map[string]any, p
 	p := base64.RawURLEncoding.EncodeToString(pj)
 	input := p + "." + base64.RawURLEncoding.EncodeToString(payload)
 	sum := sha256.Sum256([]byte(input))
-	priv := es256Key().CryptoSigner().(*ecdsa.PrivateKey)
+	priv := schema1test.ES256Key().CryptoSigner().(*ecdsa.PrivateKey)
 	der, err := priv.Sign(nil, sum[:], crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
@@ -336,16 +337,16 @@ func handSigned(t *testing.T, prefix []byte, fl int, protected map[string]any, p
 	r.FillBytes(sig[:32])
 	s.FillBytes(sig[32:])
 	doc := fmt.Sprintf(`,"signatures":[{"header":{"jwk":%s,"alg":"ES256"},"signature":%q,"protected":%q}]}`,
-		es256Key().Public().JWK(), base64.RawURLEncoding.EncodeToString(sig), p)
+		schema1test.ES256Key().Public().JWK(), base64.RawURLEncoding.EncodeToString(sig), p)
 	return append(append([]byte{}, prefix[:fl]...), doc...)
 }
 
 func TestParseRejects(t *testing.T) {
-	signed := mustBuild(t, sampleBuilder(es256Key()))
+	signed := schema1test.MustBuild(t, schema1test.SampleBuilder(schema1test.ES256Key()))
 	raw := string(signed.Raw)
 	fl := bytes.LastIndex(signed.Payload, []byte("\n}"))
 	payload := signed.Payload
-	twoSigs, err := schema1.Sign(payload, signTime, schema1.Signer{Key: es256Key()}, schema1.Signer{Key: otherEC()})
+	twoSigs, err := schema1.Sign(payload, schema1test.SignTime, schema1.Signer{Key: schema1test.ES256Key()}, schema1.Signer{Key: schema1test.OtherEC()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,8 +431,8 @@ func TestParseRejects(t *testing.T) {
 		{"no alg", []byte(strings.Replace(raw, `"alg"`, `"algo"`, 1)), "schema1.Parse: signatures[0].header.alg missing"},
 		{"alg mismatch", []byte(strings.Replace(raw, `"alg": "ES256"`, `"alg": "ES384"`, 1)),
 			`schema1.Parse: signatures[0].header: alg = "ES384", want "ES256" for an EC P-256 key`},
-		{"wrong kid", []byte(strings.Replace(raw, `"kid": "`+es256Key().KeyID(), `"kid": "`+otherEC().KeyID(), 1)),
-			fmt.Sprintf("schema1.Parse: signatures[0].header.jwk.kid = %q, want %q (the key's libtrust ID)", otherEC().KeyID(), es256Key().KeyID())},
+		{"wrong kid", []byte(strings.Replace(raw, `"kid": "`+schema1test.ES256Key().KeyID(), `"kid": "`+schema1test.OtherEC().KeyID(), 1)),
+			fmt.Sprintf("schema1.Parse: signatures[0].header.jwk.kid = %q, want %q (the key's libtrust ID)", schema1test.OtherEC().KeyID(), schema1test.ES256Key().KeyID())},
 		{"private jwk", []byte(strings.Replace(raw, `"crv": "P-256",`, `"crv": "P-256", "d": "AAAA",`, 1)),
 			"schema1.Parse: signatures[0].header.jwk.d present, want a public key (no private members)"},
 		{"bad crv", []byte(strings.Replace(raw, `"crv": "P-256"`, `"crv": "P-224"`, 1)),
@@ -463,9 +464,9 @@ func TestParseRejects(t *testing.T) {
 		{"x5c not a certificate", unsignedDoc(func(m map[string]any) {
 			m["signatures"] = []any{map[string]any{"header": map[string]any{"alg": "ES256", "x5c": []any{"AAAA"}}, "signature": "AAAA", "protected": "e30"}}
 		}), "schema1.Parse: signatures[0].header.x5c[0]: x509: malformed certificate"},
-		{"x5c of another key than jwk", []byte(strings.Replace(string(mustBuild(t, withChain(sampleBuilder(es256Key()))).Raw),
-			`"alg": "ES256"`, `"jwk": `+string(otherEC().Public().JWK())+`, "alg": "ES256"`, 1)),
-			fmt.Sprintf("schema1.Parse: signatures[0].header.jwk is %s, want the key of x5c[0], %s", otherEC().Public(), es256Key().Public())},
+		{"x5c of another key than jwk", []byte(strings.Replace(string(schema1test.MustBuild(t, withChain(schema1test.SampleBuilder(schema1test.ES256Key()))).Raw),
+			`"alg": "ES256"`, `"jwk": `+string(schema1test.OtherEC().Public().JWK())+`, "alg": "ES256"`, 1)),
+			fmt.Sprintf("schema1.Parse: signatures[0].header.jwk is %s, want the key of x5c[0], %s", schema1test.OtherEC().Public(), schema1test.ES256Key().Public())},
 		{"no protected", []byte(strings.Replace(raw, `"protected"`, `"prot"`, 1)), "schema1.Parse: signatures[0].protected missing"},
 		{"protected not base64", []byte(strings.Replace(raw, `"protected": "`, `"protected": "*`, 1)), `schema1.Parse: signatures[0].protected = "*…`},
 		{"formatLength beyond", replaceProtected(raw, 0, std(len(raw)+1, cn0)),
@@ -508,7 +509,7 @@ func TestParseRejects(t *testing.T) {
 			return handSigned(t, payload, fl, std(fl, base64.RawURLEncoding.EncodeToString(tail)), p)
 		}(), "schema1.Parse: payload = …"},
 		{"signed but invalid manifest", func() []byte {
-			b, err := schema1.Sign(unsignedDoc(func(m map[string]any) { m["schemaVersion"] = 2 }), signTime, schema1.Signer{Key: es256Key()})
+			b, err := schema1.Sign(unsignedDoc(func(m map[string]any) { m["schemaVersion"] = 2 }), schema1test.SignTime, schema1.Signer{Key: schema1test.ES256Key()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -530,7 +531,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func withChain(b schema1.Builder) schema1.Builder {
-	b.Chain = []*x509.Certificate{testChain().leaf}
+	b.Chain = []*x509.Certificate{schema1test.TestChain().Leaf}
 	return b
 }
 
@@ -559,7 +560,7 @@ func TestParseAccepts(t *testing.T) {
 	}
 
 	// Padded base64url is accepted, as libtrust does.
-	signed := mustBuild(t, sampleBuilder(es256Key()))
+	signed := schema1test.MustBuild(t, schema1test.SampleBuilder(schema1test.ES256Key()))
 	sv := sigMember(string(signed.Raw), `"signature": "`)
 	padded := strings.Replace(string(signed.Raw), sv, sv+"==", 1)
 	if len(sv)%4 != 2 {
@@ -578,9 +579,9 @@ func TestParseAccepts(t *testing.T) {
 		t.Errorf("Layers[0].IDs() id = %q, want x", id)
 	}
 	// An empty manifest (no layers) parses.
-	empty := sampleBuilder(es256Key())
+	empty := schema1test.SampleBuilder(schema1test.ES256Key())
 	empty.Layers = nil
-	if m := mustBuild(t, empty); !bytes.Contains(m.Payload, []byte(`"fsLayers": [],`)) {
+	if m := schema1test.MustBuild(t, empty); !bytes.Contains(m.Payload, []byte(`"fsLayers": [],`)) {
 		t.Errorf("empty manifest payload = %s, want fsLayers []", m.Payload)
 	} else if _, err := schema1.Parse(m.Raw); err != nil {
 		t.Errorf("Parse(no layers) error: %v", err)
@@ -622,9 +623,9 @@ func TestValidateParentChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := sampleBuilder(es256Key())
+			b := schema1test.SampleBuilder(schema1test.ES256Key())
 			b.Layers = tt.layers
-			m := mustBuild(t, b) // Build does not check the chain
+			m := schema1test.MustBuild(t, b) // Build does not check the chain
 			pm, err := schema1.Parse(m.Raw)
 			if err != nil {
 				t.Fatalf("Parse error: %v", err)
@@ -650,10 +651,10 @@ func TestLayerIDs(t *testing.T) {
 // TestParseMemory checks that Parse's allocations stay a small multiple of
 // its input on a large manifest.
 func TestParseMemory(t *testing.T) {
-	b := sampleBuilder(es256Key())
+	b := schema1test.SampleBuilder(schema1test.ES256Key())
 	big := strings.Repeat("x", 1<<20)
-	b.Layers = sampleLayers(2, big)
-	m := mustBuild(t, b)
+	b.Layers = schema1test.SampleLayers(2, big)
+	m := schema1test.MustBuild(t, b)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	if _, err := schema1.Parse(m.Raw); err != nil {

@@ -48,10 +48,10 @@ import (
 	"time"
 
 	"github.com/registrytest/registrytest/conformance"
+	"github.com/registrytest/registrytest/examples/internal/conftarget"
+	"github.com/registrytest/registrytest/examples/internal/debianreg"
+	"github.com/registrytest/registrytest/examples/internal/distv3"
 	"github.com/registrytest/registrytest/failures"
-	"github.com/registrytest/registrytest/internal/conftarget"
-	"github.com/registrytest/registrytest/internal/debianreg"
-	"github.com/registrytest/registrytest/internal/distv3"
 	"github.com/registrytest/registrytest/v2proto"
 )
 

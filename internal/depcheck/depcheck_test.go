@@ -75,3 +75,46 @@ func TestLibraryImports(t *testing.T) {
 			patterns, allowedModules, strings.Join(bad, "\n\t"))
 	}
 }
+
+// TestModuleGraph checks what a registry project that requires this module
+// inherits: in the module graph (go mod graph, outside the workspace, tests
+// included), this module requires the allowed modules and nothing else; what
+// remains in the graph is theirs (image-spec's own requirements, which module
+// graph pruning keeps out of an importer's build). The registries and tools
+// the project's own tests need live in the examples module.
+func TestModuleGraph(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "mod", "graph")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go mod graph: %v\n%s", err, stderr)
+	}
+	var direct, bad []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		from, to, ok := strings.Cut(line, " ")
+		if !ok || from != module {
+			continue
+		}
+		path, _, _ := strings.Cut(to, "@")
+		direct = append(direct, path)
+		if path != "go" && path != "toolchain" && !slices.Contains(allowedModules, path) {
+			bad = append(bad, to)
+		}
+	}
+	if len(direct) == 0 {
+		t.Fatalf("go mod graph in %s: no requirement of %s found", root, module)
+	}
+	if len(bad) > 0 {
+		t.Errorf("go mod graph (GOWORK=off) in %s: %s requires modules outside %v:\n\t%s",
+			root, module, allowedModules, strings.Join(bad, "\n\t"))
+	}
+}
