@@ -26,6 +26,10 @@ type Scenario struct {
 	// Origin names the original tests and checks it covers (Quay's
 	// registry_tests, the OCI conformance suite).
 	Origin string
+	// Requires are the requirements the scenario enforces, the main one
+	// first: an error the scenario returns is judged by the first one's
+	// level and source, unless it is a *Violation naming another.
+	Requires []Requirement
 	// Needs are the capabilities the target must list; States the states
 	// its Control must be able to set. Otherwise the scenario is skipped.
 	Needs  []Capability
