@@ -64,12 +64,26 @@ type Requirement struct {
 
 // String formats r as "MUST (OCI distribution-spec v1.1, Pushing blobs):
 // sentence".
+// The zero Requirement formats as "", one without Text as its level and
+// source alone.
 func (r Requirement) String() string {
+	if r.Text == "" {
+		return r.where()
+	}
+	return r.where() + ": " + r.Text
+}
+
+// where formats r as "MUST (OCI distribution-spec v1.1, Pushing blobs)",
+// or "" for the zero Requirement.
+func (r Requirement) where() string {
+	if r == (Requirement{}) {
+		return ""
+	}
 	where := string(r.Source)
 	if r.Section != "" {
 		where += ", " + r.Section
 	}
-	return fmt.Sprintf("%s (%s): %s", r.Level, where, r.Text)
+	return fmt.Sprintf("%s (%s)", r.Level, where)
 }
 
 // A Violation is an error that names the requirement it breaks. A scenario

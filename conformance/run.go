@@ -18,6 +18,7 @@ type config struct {
 	parallel int
 	progress func(Result)
 	list     []Scenario
+	strict   bool
 }
 
 // DefaultTimeout is the time a scenario may take unless Timeout says
@@ -63,17 +64,44 @@ func Progress(f func(Result)) Option { return func(c *config) { c.progress = f }
 // WithScenarios makes Run and Check run list instead of Scenarios().
 func WithScenarios(list []Scenario) Option { return func(c *config) { c.list = list } }
 
+// Strict makes Run and Check fail a scenario that breaks a SHOULD (or
+// SHOULD NOT) requirement; by default such a scenario passes with a warning
+// (Outcome Warned). A requirement whose source does not bind the target
+// (another registry's behaviour, the Docker API for a target without
+// capability Docker) stays a warning, and a MAY is never a failure, strict
+// or not.
+func Strict() Option { return func(c *config) { c.strict = true } }
+
 // Run runs every scenario as an independent subtest of t, named by its ID
 // (and ID/param for each parameter), so that go test's -run selects them.
 // newTarget is called once per subtest and may start a fresh registry or
 // return a shared one: scenarios create their own repositories, with fresh
 // names, and never rely on each other. Scenarios run in parallel (t.Parallel)
-// except those marked Alone, which run first, one at a time. A scenario
-// whose needs the target lacks is skipped with the reason; a failure is
-// reported with t.Error, naming the requirement the scenario checks.
+// except those marked Alone, which run first, one at a time.
+//
+// Before the subtests, Run calls newTarget once more, with t, to check the
+// target: it logs the states the target's Control can set (see
+// Target.ControlStates), and when the Control is not nil but cannot set any
+// state, or has a method of a state interface with the wrong signature, it
+// reports that with t.Error and goes on: the scenarios that need such a
+// state are skipped, with the reason, and the others run.
+//
+// A scenario whose needs the target lacks is skipped with the reason. A
+// scenario's error is judged by the requirement it breaks (see Requirement
+// and Strict): a failure is reported with t.Error, a warning with t.Log,
+// each naming the requirement, its level and its source.
 func Run(t *testing.T, newTarget func(t *testing.T) *Target, opts ...Option) {
 	t.Helper()
 	cfg := newConfig(opts)
+	if target := newTarget(t); target == nil {
+		t.Errorf("newTarget returned nil")
+	} else {
+		states, err := target.ControlStates()
+		t.Logf("conformance: target %s at %s: Control %T: %s", target.Name, target.URL, target.Control, describeStates(states))
+		if err != nil {
+			t.Errorf("conformance: %v", err)
+		}
+	}
 	for i := range cfg.list {
 		s := &cfg.list[i]
 		t.Run(s.ID, func(t *testing.T) {
@@ -101,9 +129,24 @@ func runSubtest(t *testing.T, cfg *config, s *Scenario, param string, newTarget 
 	switch r.Outcome {
 	case Skipped:
 		t.Skip(r.Detail)
+	case Warned:
+		t.Logf("warning: %s: %s%s\n%s (origin: %s)", r.Name(), r.Detail, requirementLines(r.Requirement), s.Explain, s.Origin)
 	case Failed:
-		t.Errorf("%s: %s\n%s (origin: %s)", r.Name(), r.Detail, s.Explain, s.Origin)
+		t.Errorf("%s: %s%s\n%s (origin: %s)", r.Name(), r.Detail, requirementLines(r.Requirement), s.Explain, s.Origin)
 	}
+}
+
+// requirementLines formats req for a test log: a new line with the
+// requirement and one with its URL, or nothing for the zero Requirement.
+func requirementLines(req Requirement) string {
+	if req == (Requirement{}) {
+		return ""
+	}
+	s := "\nrequirement: " + req.String()
+	if req.URL != "" {
+		s += "\n" + req.URL
+	}
+	return s
 }
 
 // Check runs the scenarios against target and returns the report: a pure
@@ -113,6 +156,7 @@ func runSubtest(t *testing.T, cfg *config, s *Scenario, param string, newTarget 
 func Check(ctx context.Context, target *Target, opts ...Option) *Report {
 	cfg := newConfig(opts)
 	rep := &Report{Target: target.Name, URL: target.URL, Start: time.Now()}
+	rep.States, rep.Err = target.ControlStates()
 	type job struct {
 		s     *Scenario
 		param string
@@ -173,12 +217,12 @@ func Check(ctx context.Context, target *Target, opts ...Option) *Report {
 
 // runOne runs one scenario (one parameter of it) and says how it went.
 func runOne(ctx context.Context, cfg *config, s *Scenario, param string, target *Target) (r Result) {
-	r = Result{ID: s.ID, Param: param, Area: s.Area}
+	r = Result{ID: s.ID, Param: param, Area: s.Area, Requirement: mainRequirement(s)}
 	start := time.Now()
 	defer func() {
 		r.Duration = time.Since(start)
 		if p := recover(); p != nil {
-			r.Outcome, r.Detail = Failed, fmt.Sprintf("panic: %v", p)
+			r.Outcome, r.Detail, r.Requirement = Failed, fmt.Sprintf("panic: %v", p), Requirement{}
 		}
 	}()
 	if reason := needsMet(s, target); reason != "" {
@@ -196,15 +240,23 @@ func runOne(ctx context.Context, cfg *config, s *Scenario, param string, target 
 		return r
 	}
 	dev, isKnown := target.known(s.ID, param)
-	switch {
-	case err != nil && isKnown:
-		r.Outcome, r.Detail, r.Err = Skipped, "known deviation: "+dev+": "+err.Error(), err
-	case err != nil:
-		r.Outcome, r.Detail, r.Err = Failed, err.Error(), err
-	case isKnown:
-		r.Outcome, r.Detail = Failed, "passed, but the target lists it as a known deviation (update Target.Known): "+dev
-	default:
-		r.Outcome = Passed
+	if err != nil {
+		v := judge(s, err, target, cfg.strict)
+		r.Requirement, r.Err = v.requirement, err
+		switch {
+		case isKnown:
+			r.Outcome, r.Detail = Skipped, "known deviation: "+dev+": "+err.Error()
+		case v.why != "" && v.why != string(v.requirement.Level):
+			r.Outcome, r.Detail = v.outcome, v.why+": "+err.Error()
+		default:
+			r.Outcome, r.Detail = v.outcome, err.Error()
+		}
+		return r
 	}
+	if isKnown {
+		r.Outcome, r.Detail = Failed, "passed, but the target lists it as a known deviation (update Target.Known): "+dev
+		return r
+	}
+	r.Outcome = Passed
 	return r
 }

@@ -189,6 +189,9 @@ func needsMet(s *Scenario, t *Target) string {
 	}
 	for _, st := range s.States {
 		if !st.settableBy(t.Control) {
+			if why := st.nearMiss(t.Control); why != "" {
+				return fmt.Sprintf("the target's Control cannot set state %s: %s", st, why)
+			}
 			return fmt.Sprintf("the target's Control cannot set state %s", st)
 		}
 	}

@@ -1,6 +1,12 @@
 package conformance
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+)
 
 // A State is a condition a scenario puts the registry into through the
 // target's Control. A scenario that needs a state the Control cannot set is
@@ -21,32 +27,129 @@ const (
 	StatePreloaded         State = "preloaded"          // Preloaded
 )
 
-// settableBy reports whether control implements the interface of s.
-func (s State) settableBy(control any) bool {
-	var ok bool
+// AllStates lists every state, in the order of SCENARIOS.md.
+func AllStates() []State {
+	return []State{
+		StateRegistryReadOnly, StateMakePublic, StateAnonymousOff, StateLibraryOff, StateNamespaceDisabled,
+		StateAppRepo, StateGeoBlock, StateRepoState, StateCatalogVisibility, StatePreloaded,
+	}
+}
+
+// iface returns the interface a Control implements to set s, or nil for a
+// state this package does not define.
+func (s State) iface() reflect.Type {
 	switch s {
 	case StateRegistryReadOnly:
-		_, ok = control.(RegistryReadOnly)
+		return reflect.TypeFor[RegistryReadOnly]()
 	case StateMakePublic:
-		_, ok = control.(PublicRepos)
+		return reflect.TypeFor[PublicRepos]()
 	case StateAnonymousOff:
-		_, ok = control.(AnonymousAccess)
+		return reflect.TypeFor[AnonymousAccess]()
 	case StateLibraryOff:
-		_, ok = control.(LibraryNamespace)
+		return reflect.TypeFor[LibraryNamespace]()
 	case StateNamespaceDisabled:
-		_, ok = control.(Namespaces)
+		return reflect.TypeFor[Namespaces]()
 	case StateAppRepo:
-		_, ok = control.(AppRepos)
+		return reflect.TypeFor[AppRepos]()
 	case StateGeoBlock:
-		_, ok = control.(GeoBlocking)
+		return reflect.TypeFor[GeoBlocking]()
 	case StateRepoState:
-		_, ok = control.(RepoStates)
+		return reflect.TypeFor[RepoStates]()
 	case StateCatalogVisibility:
-		_, ok = control.(CatalogVisibility)
+		return reflect.TypeFor[CatalogVisibility]()
 	case StatePreloaded:
-		_, ok = control.(Preloaded)
+		return reflect.TypeFor[Preloaded]()
 	}
-	return ok
+	return nil
+}
+
+// settableBy reports whether control implements the interface of s.
+func (s State) settableBy(control any) bool {
+	it := s.iface()
+	return control != nil && it != nil && reflect.TypeOf(control).Implements(it)
+}
+
+// nearMiss returns why control, which does not implement the interface of
+// s, looks as if it meant to: it has one of the interface's methods with
+// another signature, or with a pointer receiver while control is not a
+// pointer. It returns "" when control has none of the methods.
+func (s State) nearMiss(control any) string {
+	it := s.iface()
+	if control == nil || it == nil || s.settableBy(control) {
+		return ""
+	}
+	v := reflect.ValueOf(control)
+	var why []string
+	for i := range it.NumMethod() {
+		want := it.Method(i)
+		got := v.MethodByName(want.Name)
+		switch {
+		case got.IsValid() && got.Type() != want.Type:
+			why = append(why, fmt.Sprintf("its method %s is %s, want %s", want.Name, got.Type(), want.Type))
+		case !got.IsValid() && v.Kind() != reflect.Pointer:
+			if _, ok := reflect.PointerTo(v.Type()).MethodByName(want.Name); ok {
+				why = append(why, fmt.Sprintf("its method %s has a pointer receiver: set Control to a *%s", want.Name, v.Type()))
+			}
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Control %T does not implement %s (state %s): %s", control, it, s, strings.Join(why, "; "))
+}
+
+// ControlStates returns the states t's Control can set, in the order of
+// AllStates (none when Control is nil), and an error when the Control is
+// not nil and yet cannot set any state, or when it has a method of a state
+// interface with another signature (or with a pointer receiver on a Control
+// that is not a pointer): a Control that was meant to set a state and
+// silently sets none would skip every scenario that needs it. Run and
+// Check call it before any scenario; the scenarios run either way, and
+// those that need a state the Control cannot set are skipped, with the
+// reason.
+func (t *Target) ControlStates() ([]State, error) {
+	if t.Control == nil {
+		return nil, nil
+	}
+	var states []State
+	var problems []string
+	for _, s := range AllStates() {
+		if s.settableBy(t.Control) {
+			states = append(states, s)
+		} else if why := s.nearMiss(t.Control); why != "" {
+			problems = append(problems, why)
+		}
+	}
+	if len(states) == 0 {
+		var names []string
+		for _, s := range AllStates() {
+			names = append(names, s.iface().Name())
+		}
+		problems = append([]string{fmt.Sprintf("Control %T implements none of the state interfaces (%s)",
+			t.Control, strings.Join(names, ", "))}, problems...)
+	}
+	if len(problems) > 0 {
+		return states, errors.New(strings.Join(problems, "\n"))
+	}
+	return states, nil
+}
+
+// describeStates says which states a Control can set, with the interface
+// of each: "sets registry-readonly (RegistryReadOnly), preloaded
+// (Preloaded)", or "sets no state".
+func describeStates(states []State) string {
+	if len(states) == 0 {
+		return "sets no state"
+	}
+	var parts []string
+	for _, s := range states {
+		if it := s.iface(); it != nil {
+			parts = append(parts, fmt.Sprintf("%s (%s)", s, it.Name()))
+		} else {
+			parts = append(parts, string(s))
+		}
+	}
+	return "sets " + strings.Join(parts, ", ")
 }
 
 // RegistryReadOnly is implemented by a Control that can make the whole

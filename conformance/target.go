@@ -20,7 +20,11 @@ type Target struct {
 	// HTTPClient sends the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// Table says how the registry answers each failure at each step (see
-	// package failures). Nil means failures.Distribution.
+	// package failures). Nil means failures.Distribution. Its name also
+	// decides which registry's behaviour binds the target (see Source): a
+	// table named as failures.Quay's makes Quay's behaviour binding, one
+	// named as failures.Distribution's makes distribution's behaviour and
+	// the Docker Registry HTTP API binding; elsewhere they only warn.
 	Table *failures.Table
 	// Users are the accounts by role. A role that is missing cannot be
 	// played: scenarios that need it are skipped. Owner is required; the
@@ -32,9 +36,13 @@ type Target struct {
 	// reason; a few capabilities switch the expected outcome instead.
 	Capabilities []Capability
 	// Control, when not nil, is how scenarios put the registry into a state.
-	// It may implement any of the state interfaces of this package
-	// (RegistryReadOnly, ...); a scenario that needs a state the Control
-	// does not implement is skipped, with the reason.
+	// It implements one or more of the state interfaces of this package
+	// (RegistryReadOnly, PublicRepos, ...; see AllStates); a scenario that
+	// needs a state the Control does not implement is skipped, with the
+	// reason. Run and Check say which states it can set before any
+	// scenario runs, and report an error (see ControlStates) when a non-nil
+	// Control implements none of them, or has a state method with the wrong
+	// signature.
 	Control any
 	// Known lists the registry's known deviations from the spec, by
 	// scenario name (ID, or ID/param; an ID covers all its parameters; a
@@ -72,8 +80,14 @@ func (t *Target) known(id, param string) (string, bool) {
 	return "", false
 }
 
-// Has reports whether the target lists capability c.
-func (t *Target) Has(c Capability) bool { return slices.Contains(t.Capabilities, c) }
+// Has reports whether the target lists capability c. Untagged is the
+// exception: every target has it, unless it lists HidesUntagged.
+func (t *Target) Has(c Capability) bool {
+	if c == Untagged {
+		return !slices.Contains(t.Capabilities, HidesUntagged)
+	}
+	return slices.Contains(t.Capabilities, c)
+}
 
 // A Role is the part a user plays in a scenario.
 type Role string
@@ -110,12 +124,16 @@ type User struct {
 	Namespace string
 }
 
-// A Capability is something a registry may or may not support. Each
-// scenario lists the capabilities it needs; SCENARIOS.md explains them.
+// A Capability is something a registry may or may not support: mostly what
+// a spec leaves to the registry (MAY), and a few behaviours of a registry
+// family. Each scenario lists the capabilities it needs; SCENARIOS.md lists
+// them all.
 type Capability string
 
 // The capabilities. Those marked "switch" never cause a skip: they change the
-// outcome a scenario expects.
+// outcome a scenario expects. A target lists what its registry does; where
+// the spec says what a registry does, the spec's behaviour is the default
+// and a switch names the departure (HidesUntagged).
 const (
 	Auth              Capability = "auth"               // the registry demands credentials
 	Token             Capability = "token"              // Bearer tokens whose JWT access claim can be read
@@ -123,7 +141,7 @@ const (
 	S1                Capability = "s1"                 // Docker schema1 signed manifests
 	S1U               Capability = "s1u"                // unsigned schema1 manifests as list children
 	Convert           Capability = "convert"            // by-tag GETs are down-converted when Accept lacks the stored type
-	Untagged          Capability = "untagged"           // switch: a manifest pushed by digest only stays pullable by digest
+	HidesUntagged     Capability = "hides-untagged"     // switch: a manifest pushed by digest only cannot be pulled (Quay); by default it is, as the spec says
 	PostDigest        Capability = "post-digest"        // single-POST monolithic uploads
 	Cancel            Capability = "cancel"             // DELETE of an upload session
 	Range             Capability = "range"              // Range GETs of blobs
@@ -147,11 +165,27 @@ const (
 	ValidatesPlatform Capability = "validates-platform" // a list entry's platform is checked against its child
 )
 
+// Docker is a switch: the registry claims compatibility with the Docker
+// Registry HTTP API V2, so that API's requirements (Docker-* headers, its
+// statuses and bodies) fail the target, where for other targets they only
+// warn. A target judged by failures.Distribution is held to them without
+// listing Docker.
+const Docker Capability = "docker"
+
+// Untagged is what the spec says of a manifest pushed by digest only: it
+// stays pullable by digest. Every target has it (Target.Has reports true)
+// unless it lists HidesUntagged; listing it changes nothing.
+//
+// Deprecated: the spec's behaviour is the default; list HidesUntagged for
+// a registry that hides untagged manifests.
+const Untagged Capability = "untagged"
+
 // AllCapabilities lists every capability, in the order of SCENARIOS.md.
 func AllCapabilities() []Capability {
 	return []Capability{
-		Auth, Token, Roles, S1, S1U, Convert, Untagged, PostDigest, Cancel, Range, Mount, MountAuto,
+		Auth, Token, Roles, S1, S1U, Convert, HidesUntagged, PostDigest, Cancel, Range, Mount, MountAuto,
 		ChunkOverlap, Delete, TagDelete, BlobDelete, TagPaging, Catalog, Referrers, TagParam, SHA512,
 		Sparse, ForeignLayers, NestedNames, LibraryAlias, ValidatesConfig, ValidatesV1Chain, ValidatesPlatform,
+		Docker,
 	}
 }

@@ -221,7 +221,7 @@ func familyOf(name string) family {
 // the suite (a capability it lacks makes the scenarios that need it skip;
 // see the README of package conformance for the measurements):
 //
-//   - all: auth, token, roles, untagged, cancel, range, mount, delete,
+//   - all: auth, token, roles, cancel, range, mount, delete,
 //     blob-delete, catalog, nested-names, foreign-layers (with the allowed
 //     URLs of Options).
 //   - distribution v3: tag-delete, tag-paging.
@@ -235,7 +235,7 @@ func familyOf(name string) family {
 // validates-* checks.
 func Capabilities(name string, schema1 bool) []conformance.Capability {
 	cs := []conformance.Capability{
-		conformance.Auth, conformance.Token, conformance.Roles, conformance.Untagged,
+		conformance.Auth, conformance.Token, conformance.Roles,
 		conformance.Cancel, conformance.Range, conformance.Mount, conformance.Delete,
 		conformance.BlobDelete, conformance.Catalog, conformance.NestedNames, conformance.ForeignLayers,
 	}
