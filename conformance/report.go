@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -118,14 +119,19 @@ func (r *Report) Failed() bool {
 // are any (warned results are counted as passed too).
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "Control: %s\n\n", describeStates(r.States))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "SCENARIO\tRESULT\tTIME\tREQUIREMENT\tDETAIL\n")
 	for _, res := range r.Results {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", res.Name(), res.Outcome, res.Duration.Round(time.Millisecond),
 			orDash(res.Requirement.where()), oneLine(res.Detail))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	tw.Flush()
+	for line := range strings.Lines(table.String()) {
+		// A row without detail ends in the padding of its requirement.
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
 	}
 	for _, o := range []Outcome{Failed, Warned} {
 		for _, res := range r.Results {

@@ -232,9 +232,13 @@ func runOne(ctx context.Context, cfg *config, s *Scenario, param string, target 
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 	env, err := newEnv(ctx, target, s.ID, param)
-	if err == nil {
-		err = s.Run(env)
+	if err != nil {
+		// The target itself is wrong (its URL, say): no requirement of
+		// the scenario's judges that.
+		r.Outcome, r.Detail, r.Err, r.Requirement = Failed, err.Error(), err, Requirement{}
+		return r
 	}
+	err = s.Run(env)
 	if reason, ok := isSkip(err); ok {
 		r.Outcome, r.Detail = Skipped, reason
 		return r
