@@ -148,4 +148,3 @@ func TestHasUntagged(t *testing.T) {
 		}
 	}
 }
-
