@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -89,5 +91,33 @@ func TestKnown(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Check with Known mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRequires checks that every scenario names the requirements it
+// enforces, each with a level this package defines, a source, and a
+// sentence or a link to read it at: a scenario's error is judged by its
+// first requirement (see judge), and SCENARIOS.md quotes them.
+func TestRequires(t *testing.T) {
+	levels := []Level{Must, MustNot, Should, ShouldNot, May}
+	for _, s := range Scenarios() {
+		if len(s.Requires) == 0 {
+			t.Errorf("scenario %s has no Requires: name the requirement it enforces (its error is judged as a MUST meanwhile)", s.ID)
+			continue
+		}
+		for i, r := range s.Requires {
+			if !slices.Contains(levels, r.Level) {
+				t.Errorf("scenario %s: Requires[%d].Level = %q, want one of %q", s.ID, i, r.Level, levels)
+			}
+			if r.Source == "" {
+				t.Errorf("scenario %s: Requires[%d].Source is empty", s.ID, i)
+			}
+			if r.Text == "" && r.URL == "" {
+				t.Errorf("scenario %s: Requires[%d] has neither Text nor URL", s.ID, i)
+			}
+			if r.URL != "" && !strings.HasPrefix(r.URL, "https://") {
+				t.Errorf("scenario %s: Requires[%d].URL = %q, want an https URL", s.ID, i, r.URL)
+			}
+		}
 	}
 }
