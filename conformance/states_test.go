@@ -2,6 +2,9 @@ package conformance
 
 import (
 	"context"
+	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -147,4 +150,67 @@ func TestHasUntagged(t *testing.T) {
 			t.Errorf("Target{Capabilities: %v}.Has(HidesUntagged) = %v, want %v", tt.caps, got, !tt.want)
 		}
 	}
+}
+
+// TestRunReports runs Run in a child test process (so that its failures do
+// not fail this test) and checks what it reports: a wrong Control as an
+// error of the parent test, a SHOULD as a logged warning, or as a failure
+// under Strict.
+func TestRunReports(t *testing.T) {
+	if os.Getenv("CONFORMANCE_RUN_CHILD") != "" {
+		t.Skip("the child's own test")
+	}
+	for _, tt := range []struct {
+		mode      string
+		wantFail  bool
+		wantLines []string
+	}{
+		{"lenient", true, []string{
+			"conformance: target fake at http://127.0.0.1:1: Control conformance.wrongControl: sets no state",
+			"conformance: Control conformance.wrongControl implements none of the state interfaces",
+			"warning: should: no Docker-Content-Digest",
+			"requirement: SHOULD (OCI distribution-spec v1.1, Pulling blobs): A response SHOULD carry Docker-Content-Digest.",
+			"--- PASS: TestRunChild/should",
+			"--- FAIL: TestRunChild (",
+		}},
+		{"strict", true, []string{
+			"--- FAIL: TestRunChild/should",
+			"should: no Docker-Content-Digest",
+		}},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRunChild$", "-test.v")
+			cmd.Env = append(os.Environ(), "CONFORMANCE_RUN_CHILD="+tt.mode)
+			out, err := cmd.CombinedOutput()
+			if failed := err != nil; failed != tt.wantFail {
+				t.Errorf("child test failed = %v (%v), want %v\n%s", failed, err, tt.wantFail, out)
+			}
+			for _, l := range tt.wantLines {
+				if !strings.Contains(string(out), l) {
+					t.Errorf("child test output lacks %q:\n%s", l, out)
+				}
+			}
+		})
+	}
+}
+
+// TestRunChild is the child of TestRunReports.
+func TestRunChild(t *testing.T) {
+	mode := os.Getenv("CONFORMANCE_RUN_CHILD")
+	if mode == "" {
+		t.Skip("run by TestRunReports")
+	}
+	var opts []Option
+	if mode == "strict" {
+		opts = append(opts, Strict())
+	}
+	control := any(wrongControl{})
+	if mode == "strict" {
+		control = readOnlyControl{}
+	}
+	opts = append(opts, WithScenarios([]Scenario{{ID: "should", Area: "A", Requires: []Requirement{reqShould},
+		Run: func(e *Env) error { return errors.New("no Docker-Content-Digest") }}}))
+	Run(t, func(t *testing.T) *Target {
+		return &Target{Name: "fake", URL: "http://127.0.0.1:1", Control: control}
+	}, opts...)
 }

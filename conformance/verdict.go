@@ -9,9 +9,10 @@ import (
 type verdict struct {
 	outcome     Outcome
 	requirement Requirement
-	// why says, for an outcome other than Failed, why the requirement does
-	// not bind the target (such as "SHOULD" or "Quay's behaviour, and the
-	// target is not judged by failures.Quay").
+	// why, when not empty, says why the error does not fail the scenario
+	// although its requirement's level alone would not say so ("optional
+	// (MAY)", or why the source does not bind the target); the result's
+	// detail starts with it.
 	why string
 }
 
@@ -58,7 +59,7 @@ func judge(s *Scenario, err error, target *Target, strict bool) verdict {
 		if strict {
 			v.outcome = Failed
 		} else {
-			v.outcome, v.why = Warned, string(level)
+			v.outcome = Warned
 		}
 	default:
 		// A level this package does not define: judge it as a MUST, so
