@@ -152,7 +152,10 @@ func requirementLines(req Requirement) string {
 // Check runs the scenarios against target and returns the report: a pure
 // checker for use outside go test (a CI job, a program, a benchmark). It
 // never panics on a scenario's failure; a scenario that panics is reported
-// as failed.
+// as failed. Before any scenario it records the states the target's Control
+// can set (Report.States) and what is wrong with the Control (Report.Err,
+// which fails the report; see Target.ControlStates); the scenarios run
+// either way. Errors are judged as Run's are (see Requirement and Strict).
 func Check(ctx context.Context, target *Target, opts ...Option) *Report {
 	cfg := newConfig(opts)
 	rep := &Report{Target: target.Name, URL: target.URL, Start: time.Now()}
