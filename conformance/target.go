@@ -141,6 +141,7 @@ const (
 	S1                Capability = "s1"                 // Docker schema1 signed manifests
 	S1U               Capability = "s1u"                // unsigned schema1 manifests as list children
 	Convert           Capability = "convert"            // by-tag GETs are down-converted when Accept lacks the stored type
+	SignedConversion  Capability = "signed-conversion"  // switch: a schema1 down-conversion is signed (v1+prettyjws); by default an unsigned v1+json one counts too (Quay)
 	HidesUntagged     Capability = "hides-untagged"     // switch: a manifest pushed by digest only cannot be pulled (Quay); by default it is, as the spec says
 	PostDigest        Capability = "post-digest"        // single-POST monolithic uploads
 	Cancel            Capability = "cancel"             // DELETE of an upload session
@@ -183,7 +184,7 @@ const Untagged Capability = "untagged"
 // AllCapabilities lists every capability, in the order of SCENARIOS.md.
 func AllCapabilities() []Capability {
 	return []Capability{
-		Auth, Token, Roles, S1, S1U, Convert, HidesUntagged, PostDigest, Cancel, Range, Mount, MountAuto,
+		Auth, Token, Roles, S1, S1U, Convert, SignedConversion, HidesUntagged, PostDigest, Cancel, Range, Mount, MountAuto,
 		ChunkOverlap, Delete, TagDelete, BlobDelete, TagPaging, Catalog, Referrers, TagParam, SHA512,
 		Sparse, ForeignLayers, NestedNames, LibraryAlias, ValidatesConfig, ValidatesV1Chain, ValidatesPlatform,
 		Docker,

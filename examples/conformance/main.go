@@ -51,6 +51,7 @@ import (
 	"github.com/registrytest/registrytest/examples/internal/conftarget"
 	"github.com/registrytest/registrytest/examples/internal/debianreg"
 	"github.com/registrytest/registrytest/examples/internal/distv3"
+	"github.com/registrytest/registrytest/examples/internal/quayreg"
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/v2proto"
 )
@@ -77,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o options
 	fs.StringVar(&o.url, "url", "", "base `URL` of the registry to test (default: start one in-process, see -registry)")
-	fs.StringVar(&o.registry, "registry", "v3", "the registry to start when -url is not given: v3 (distribution v3.1.2 in-process), v2.8 (docker/distribution v2.8.3, in a child process) or debian (the docker-registry 2.8.2 binary)")
+	fs.StringVar(&o.registry, "registry", "v3", "the registry to start when -url is not given: v3 (distribution v3.1.2 in-process), v2.8 (docker/distribution v2.8.3, in a child process), debian (the docker-registry 2.8.2 binary) or quay (Quay from $QUAY_TREE and $QUAY_VENV)")
 	fs.StringVar(&o.table, "table", "distribution", "the failures table: quay, distribution, oci, or a `file` in the text form of failures.ParseTable")
 	fs.StringVar(&o.runRE, "run", "", "run only the scenarios whose name (ID or ID/param) matches `regexp`")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `file`")
@@ -123,7 +124,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer cleanup()
-	target.Table = table
+	if tableSet := isSet(fs, "table"); tableSet || o.registry != "quay" {
+		target.Table = table // -registry quay: failures.Quay unless -table says otherwise
+	}
 	if o.url == "" && o.caps != "" {
 		// +cap and -cap change the measured capabilities of the in-process
 		// registry (to see what a registry does without a capability it
@@ -148,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, clear+format+"\n", args...)
 		}
 	}
-	fmt.Fprintf(stderr, "conformance: %d scenarios against %s at %s (table %s)\n", total, target.Name, target.URL, table.Name())
+	fmt.Fprintf(stderr, "conformance: %d scenarios against %s at %s (table %s)\n", total, target.Name, target.URL, target.Table.Name())
 	copts = append(copts, conformance.Parallel(o.parallel), conformance.Timeout(o.timeout), conformance.Progress(prog.update))
 	rep := conformance.Check(ctx, target, copts...)
 	prog.done()
@@ -171,6 +174,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func isSet(fs *flag.FlagSet, name string) (set bool) {
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func loadTable(name string) (*failures.Table, error) {
@@ -232,11 +240,13 @@ func newTarget(ctx context.Context, o *options, stderr io.Writer) (*conformance.
 			return nil, nil, err
 		}
 		return t, func() { reg.Close() }, nil
+	case "quay": // Quay from QUAY_TREE and QUAY_VENV (internal/quayreg)
+		return quayreg.StartTarget(ctx, stderr)
 	case "v2.8":
 		fmt.Fprintf(stderr, "conformance: building and starting %s (docker/distribution v2.8.3 cannot be linked beside v3)\n", conftarget.Serve28)
 		return conftarget.StartServe28(ctx, stderr)
 	}
-	return nil, nil, fmt.Errorf("-registry %q, want v3, v2.8 or debian", o.registry)
+	return nil, nil, fmt.Errorf("-registry %q, want v3, v2.8, debian or quay", o.registry)
 }
 
 // defaultCaps are the capabilities assumed of a registry given by -url: what
