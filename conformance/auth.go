@@ -17,6 +17,7 @@ func authScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "ping", Area: areaAuth,
+			Requires: []Requirement{reqPing200, reqDockerAPIVersionHeader, reqLegacyHeadersOptional},
 			Explain: "GET /v2/ answers 200, or 401 with a WWW-Authenticate challenge (Bearer realm and service, or Basic realm) " +
 				"when anonymous on a registry that demands credentials, then 200 with credentials; every answer carries " +
 				"Docker-Distribution-API-Version: registry/2.0 (distribution-spec: API version check; Docker Registry HTTP API v2 'Base')",
@@ -25,6 +26,7 @@ func authScenarios() []Scenario {
 		},
 		{
 			ID: "auth-invalid-credentials", Area: areaAuth,
+			Requires: []Requirement{reqTokenBadCredentials401},
 			Explain: "a push and a pull with a wrong password fail at the auth step with the table's status for " +
 				"unauthenticated (Quay: 401), and nothing else is sent",
 			Origin: "Q: test_push_invalid_credentials, test_pull_invalid_credentials",
@@ -34,14 +36,16 @@ func authScenarios() []Scenario {
 		},
 		{
 			ID: "auth-login-bad", Area: areaAuth,
-			Explain: "a token request (no scope) with bad credentials gets a 4xx and no token",
-			Origin:  "Q: test_login[invaliduser, invalidpassword]",
-			Needs:   []Capability{Auth},
-			Params:  []string{"unknown-user", "wrong-password"},
-			Run:     runAuthLoginBad,
+			Requires: []Requirement{reqTokenBadCredentials401},
+			Explain:  "a token request (no scope) with bad credentials gets a 4xx and no token",
+			Origin:   "Q: test_login[invaliduser, invalidpassword]",
+			Needs:    []Capability{Auth},
+			Params:   []string{"unknown-user", "wrong-password"},
+			Run:      runAuthLoginBad,
 		},
 		{
 			ID: "auth-scope-owner", Area: areaAuth,
+			Requires: []Requirement{reqTokenIntersection},
 			Explain: "the owner's token for no scope has access [], and for pull, push, push,pull and push,pull,* exactly " +
 				"the requested actions on its repository (Docker token spec: the access claim)",
 			Origin: "Q: test_login_scopes[no scopes, pull, push, push/pull, admin]",
@@ -51,6 +55,7 @@ func authScenarios() []Scenario {
 		},
 		{
 			ID: "auth-scope-denied", Area: areaAuth,
+			Requires: []Requirement{reqTokenIntersection, reqTokenNoAccessEmpty},
 			Explain: "a user without access asking pull on the owner's repository, and anonymous asking pull,push on a private " +
 				"repository, get a token (200) whose entry grants no action",
 			Origin: "Q: test_login_scopes[pull with no access, anonymous push+pull on private]",
@@ -60,13 +65,15 @@ func authScenarios() []Scenario {
 		},
 		{
 			ID: "auth-scope-reduced", Area: areaAuth,
-			Explain: "a reader asking pull,push on the owner's repository gets a token granting only pull",
-			Origin:  "Q: test_login_scopes[reader]",
-			Needs:   []Capability{Token, Roles},
-			Run:     runAuthScopeReduced,
+			Requires: []Requirement{reqTokenIntersection, reqTokenSubsetNotError},
+			Explain:  "a reader asking pull,push on the owner's repository gets a token granting only pull",
+			Origin:   "Q: test_login_scopes[reader]",
+			Needs:    []Capability{Token, Roles},
+			Run:      runAuthScopeReduced,
 		},
 		{
 			ID: "auth-scope-multi", Area: areaAuth,
+			Requires: []Requirement{reqTokenIntersection},
 			Explain: "one token request with two scopes (the owner's repository push,pull,* and another user's repository pull) " +
 				"gets one access entry per scope, each reduced on its own",
 			Origin: "Q: test_login_scopes[2 multiple-scope rows]",

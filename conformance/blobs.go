@@ -29,6 +29,7 @@ func blobScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "blob-stream-patch", Area: areaBlobs,
+			Requires: []Requirement{reqDockerStreamUpload, reqFinishUpload201},
 			Explain: "POST, one PATCH of the whole blob without Content-Range, PUT ?digest= without a body: POST 202, " +
 				"PATCH 202 with Range 0-<n-1>, PUT 201 with Docker-Content-Digest, the PUT's Location reads back the same " +
 				"bytes, HEAD/GET 200 (distribution-spec: pushing a blob in chunks, streamed)",
@@ -38,6 +39,7 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "blob-post-put", Area: areaBlobs,
+			Requires: []Requirement{reqStartUpload202, reqFinishUpload201, reqBlobLocationPullable},
 			Explain: "POST, then PUT ?digest= with the whole blob (application/octet-stream): POST 202 with a Location, " +
 				"PUT 201, the Location reads back, HEAD/GET 200 (distribution-spec: monolithic upload, POST then PUT)",
 			Origin: "O: blobs/post+put/*; L2, L4, L17-L21",
@@ -46,6 +48,7 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "blob-post-digest", Area: areaBlobs,
+			Requires: []Requirement{reqSinglePOST201, reqSinglePOSTFallback202, reqSinglePOSTMay},
 			Explain: "one POST ?digest= with the blob: 201 with a Location that reads back the bytes; a 202 means the " +
 				"registry ignored the body (allowed: the spec makes single-POST uploads optional), then reported as a skip",
 			Origin: "O: blobs/post only/*; L15, L16",
@@ -55,6 +58,7 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "blob-well-known", Area: areaBlobs,
+			Requires: []Requirement{reqFinishUpload201},
 			Explain: "the 0-byte blob and the 2-byte {} upload (201), HEAD answers 200 with Content-Length 0 and 2, GET " +
 				"the same bytes",
 			Origin: "O: blobs/empty/*, blobs/emptyJSON/*",
@@ -63,6 +67,7 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "blob-bad-digest", Area: areaBlobs,
+			Requires: []Requirement{reqEndpointsBlobPut, reqErrorBodyAnyFormat},
 			Explain: "an upload finished with a digest its bytes do not have is refused with 400 DIGEST_INVALID, in every " +
 				"upload style, and HEAD of that digest answers 404 afterwards (distribution-spec: the digest parameter)",
 			Origin: "O: blobs/bad digest {post only, post+put, chunked, chunked and put chunk, stream}/*",
@@ -71,6 +76,7 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "cancel-upload", Area: areaCancel,
+			Requires: []Requirement{reqDockerCancelUpload, reqCancel204},
 			Explain: "DELETE of an upload session, before any data or after one PATCH, answers 204; its status then " +
 				"answers 404 (BLOB_UPLOAD_UNKNOWN) and the blob's HEAD 404 (distribution-spec: canceling an upload)",
 			Origin: "Q: test_cancel_upload (the intended flow); O: blobs/post cancel/*",
@@ -80,13 +86,15 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "read-blob-missing", Area: areaReads,
-			Explain: "HEAD and GET of a digest that was never uploaded answer 404 (GET: BLOB_UNKNOWN)",
-			Origin:  "O: blobs/get-missing; L1, L3, L14",
-			Params:  shaParams,
-			Run:     runReadBlobMissing,
+			Requires: []Requirement{reqBlobMissing404, reqHeadMissing404},
+			Explain:  "HEAD and GET of a digest that was never uploaded answer 404 (GET: BLOB_UNKNOWN)",
+			Origin:   "O: blobs/get-missing; L1, L3, L14",
+			Params:   shaParams,
+			Run:      runReadBlobMissing,
 		},
 		{
 			ID: "read-range", Area: areaReads,
+			Requires: []Requirement{reqRangeShould},
 			Explain: "GETs of a 2048-byte blob with Range bytes=500-1499, 500-, -500 and 2000-5000 answer 206 with the " +
 				"Content-Range of the bytes served and exactly those bytes (RFC 9110 range requests); a 200 with the whole " +
 				"blob means ranges are unsupported (reported as a skip)",
@@ -97,6 +105,7 @@ func blobScenarios() []Scenario {
 		},
 		{
 			ID: "read-range-invalid", Area: areaReads,
+			Requires: []Requirement{reqRangeShould},
 			Explain: "GETs with Range bytes=500-0 and bytes=5000-10000 of a 2048-byte blob answer 416, with a body (if " +
 				"any) as long as its Content-Length (RFC 9110: 416 Range Not Satisfiable)",
 			Origin: "O: blobs/range requests/{range 500-0, range 5000-10000}",

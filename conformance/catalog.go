@@ -16,6 +16,7 @@ func catalogScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "cat-paging", Area: areaCatalog,
+			Requires: []Requirement{reqDockerCatalogContents},
 			Explain: "authenticated /v2/_catalog?n= for n in 1, 2, 10, 50, 100: every page holds at most n names, Link is " +
 				"followed until absent, the result holds the repositories the user pushed, without duplicates; params: " +
 				"public catalog off / on (distribution-spec: listing repositories)",
@@ -26,6 +27,7 @@ func catalogScenarios() []Scenario {
 		},
 		{
 			ID: "cat-anonymous-private", Area: areaCatalog,
+			Requires: []Requirement{quayCatAnonymousPrivate},
 			Explain: "an anonymous catalog listing, with the catalog not public, shows no private repository: 200 without " +
 				"them (Quay: no repositories), or the table's unauthorized at catalog (distribution: 401 without a " +
 				"registry:catalog:* token)",
@@ -35,12 +37,13 @@ func catalogScenarios() []Scenario {
 		},
 		{
 			ID: "cat-anonymous-public", Area: areaCatalog,
-			Explain: "with the catalog public, an anonymous listing contains the public repositories, and only those",
-			Origin:  "Q: test_catalog[(True, None) × 5]",
-			Needs:   []Capability{Catalog},
-			States:  []State{StateCatalogVisibility, StateMakePublic},
-			Alone:   true,
-			Run:     runCatAnonymousPublic,
+			Requires: []Requirement{quayCatAnonymousPublic},
+			Explain:  "with the catalog public, an anonymous listing contains the public repositories, and only those",
+			Origin:   "Q: test_catalog[(True, None) × 5]",
+			Needs:    []Capability{Catalog},
+			States:   []State{StateCatalogVisibility, StateMakePublic},
+			Alone:    true,
+			Run:      runCatAnonymousPublic,
 		},
 	}
 }

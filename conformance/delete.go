@@ -17,6 +17,7 @@ func deleteScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "del-manifest-drops-tag", Area: areaDelete,
+			Requires: []Requirement{reqDeleteManifest202},
 			Explain: "tag one (basic) and tag two (different) pushed; DELETE /manifests/<digest of one> answers 202; R of one " +
 				"then gets unknown-tag (404), R of two passes, and tags/list no longer holds one (distribution-spec: " +
 				"deleting manifests)",
@@ -27,6 +28,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-manifest-retagged", Area: areaDelete,
+			Requires: []Requirement{reqDeleteManifest202},
 			Explain: "latest set to A, then B, then A again (no HEAD checks); DELETE of A's digest answers 202, and R of " +
 				"latest gets unknown-tag",
 			Origin: "Q: test_delete_manifest",
@@ -36,6 +38,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-then-pull-by-digest", Area: areaDelete,
+			Requires: []Requirement{reqManifestMissing404, reqDockerDeleteGone404},
 			Explain: "P; R by tag and by digest (200); DELETE /manifests/<digest> 202; HEAD/GET by digest then answer " +
 				"unknown-tag (404) at once, and a second DELETE 404 MANIFEST_UNKNOWN",
 			Origin: "Q: test_attempt_pull_by_manifest_digest_for_deleted_tag[registry]; O: <set>/delete/manifest-delete; L46, L47",
@@ -45,6 +48,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-tag", Area: areaDelete,
+			Requires: []Requirement{reqTagDeleteDisabled, reqTagDeleteMay},
 			Explain: "DELETE /manifests/<tag> answers 202; HEAD/GET of the tag then answer 404 at once and the tag leaves " +
 				"tags/list; 400 or 405 means tag deletion is unsupported (skip)",
 			Origin: "O: <set>/delete/tag-delete; L45",
@@ -53,6 +57,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-blob", Area: areaDelete,
+			Requires: []Requirement{reqDeleteBlob202, reqDeleteBlobMissing404},
 			Explain: "DELETE /blobs/<digest> answers 202; HEAD/GET then answer 404 at once, and a second DELETE 404 " +
 				"(distribution-spec: deleting blobs)",
 			Origin: "O: <set>/delete/blob-delete, blobs/*/blob-delete; L49, L50",

@@ -18,6 +18,7 @@ func mountScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "mount-ok", Area: areaMount,
+			Requires: []Requirement{reqMount201},
 			Explain: "a push to repository B mounting every blob from a readable repository A (POST ?mount=<d>&from=<A>, " +
 				"token scopes B push,pull + A pull) gets 201 with Docker-Content-Digest and a Location that reads back; " +
 				"HEAD/GET in B 200, manifest 201, R passes; A in the same namespace or another (org) one (distribution-spec: " +
@@ -29,6 +30,7 @@ func mountScenarios() []Scenario {
 		},
 		{
 			ID: "mount-no-access", Area: areaMount,
+			Requires: []Requirement{reqMountFallback202},
 			Explain: "a mount from a repository that does not exist, or from another user's private repository, is refused: " +
 				"unauthorized-for-mount (Quay and the spec: 202 with a fresh upload session, the blob is not mounted); a " +
 				"registry may instead refuse the whole request because the token grants no pull on the source (unauthorized)",
@@ -39,6 +41,7 @@ func mountScenarios() []Scenario {
 		},
 		{
 			ID: "mount-missing-blob", Area: areaMount,
+			Requires: []Requirement{reqMountFallback202},
 			Explain: "a mount from a readable repository that lacks the blob answers 202 with an upload session, which a " +
 				"PUT ?digest= with the body completes (201); HEAD/GET 200",
 			Origin: "O: blobs/mount missing/*; L31",
@@ -48,6 +51,7 @@ func mountScenarios() []Scenario {
 		},
 		{
 			ID: "mount-no-from", Area: areaMount,
+			Requires: []Requirement{reqMount201, reqMountFromOptional},
 			Explain: "POST ?mount=<d> without from, the blob being in another repository: 201 when the registry finds it " +
 				"(mount-auto), otherwise 202 with a session that a PUT completes (201)",
 			Origin: "O: blobs/mount anonymous/*; L28, L32, L33",
@@ -57,6 +61,7 @@ func mountScenarios() []Scenario {
 		},
 		{
 			ID: "mount-empty-layers", Area: areaMount,
+			Requires: []Requirement{quayMountEmptyLayers},
 			Explain: "the empty-layer set pushed to repository A, then to B mounting every layer blob (the 32-byte empty " +
 				"layer included) without HEAD checks: every mount 201, the config uploads, the manifest PUT 201",
 			Origin: "Q: test_blob_mounting_with_empty_layers",

@@ -15,6 +15,7 @@ func moreAuthScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "auth-credential-kinds", Area: areaAuth,
+			Requires: []Requirement{quayAuthCredentialKinds},
 			Explain: "for each kind of credentials the target has (the owner's password in its namespace, the robot's in " +
 				"the owner's, the org admin's in the org's): a token request with no scope answers 2xx, then P and R pass",
 			Origin: "Q: test_login[5 valid rows], test_push_pull_logging[7 credential rows × namespace] (registry part)",
@@ -24,6 +25,7 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "auth-pull-no-access", Area: areaAuth,
+			Requires: []Requirement{reqToken401},
 			Explain: "a pull of the owner's private repository as anonymous (a token without access first: auth 200) or as " +
 				"a user without access gets unauthorized at get-manifest (401 with WWW-Authenticate)",
 			Origin: "Q: test_pull_publicrepo_anonymous, test_pull_publicrepo_no_anonymous_access (first two pulls of each), test_basic_organization_flow[reader]",
@@ -33,14 +35,16 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "auth-pull-public-anonymous", Area: areaAuth,
-			Explain: "the repository made public, then pulled anonymously: auth 200 without credentials, R passes",
-			Origin:  "Q: test_pull_publicrepo_anonymous (last pull)",
-			Needs:   []Capability{Auth},
-			States:  []State{StateMakePublic},
-			Run:     runAuthPullPublicAnonymous,
+			Requires: []Requirement{quayAuthPullPublicAnonymous},
+			Explain:  "the repository made public, then pulled anonymously: auth 200 without credentials, R passes",
+			Origin:   "Q: test_pull_publicrepo_anonymous (last pull)",
+			Needs:    []Capability{Auth},
+			States:   []State{StateMakePublic},
+			Run:      runAuthPullPublicAnonymous,
 		},
 		{
 			ID: "auth-anonymous-off", Area: areaAuth,
+			Requires: []Requirement{quayAuthAnonymousOff},
 			Explain: "anonymous access off, the repository public: an anonymous pull gets anonymous-not-allowed at auth " +
 				"(401), a manifest GET without a token 401 with WWW-Authenticate, and another user's R passes",
 			Origin: "Q: test_pull_publicrepo_no_anonymous_access",
@@ -51,13 +55,15 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "auth-org-member-access", Area: areaAuth,
-			Explain: "the creator pushes into the organization's namespace; the creator and the org admin pull it",
-			Origin:  "Q: test_basic_organization_flow",
-			Needs:   []Capability{Roles},
-			Run:     runAuthOrgMemberAccess,
+			Requires: []Requirement{quayAuthOrgMemberAccess},
+			Explain:  "the creator pushes into the organization's namespace; the creator and the org admin pull it",
+			Origin:   "Q: test_basic_organization_flow",
+			Needs:    []Capability{Roles},
+			Run:      runAuthOrgMemberAccess,
 		},
 		{
 			ID: "name-repo-valid", Area: areaAuth,
+			Requires: []Requirement{reqNameRegexp},
 			Explain: "P and R on repository names <ns>/something, <ns>/foo.bar, and a name of 255 characters in all " +
 				"(distribution-spec: the name grammar; clients limit the name to 255 characters)",
 			Origin: "Q: test_push_reponame[something, Valid long name], test_push_pull_formerly_bad_repo_name",
@@ -66,6 +72,7 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "name-repo-too-long", Area: areaAuth,
+			Requires: []Requirement{quayNameRepoTooLong},
 			Explain: "a push to a name whose last component has 256 characters is refused: invalid-repository (Quay: " +
 				"auth 400; without a table entry, the spec's 400 NAME_INVALID at the first request, the blob HEAD); nothing is created",
 			Origin: "Q: test_push_reponame[Name too long]",
@@ -73,6 +80,7 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "name-repo-nested", Area: areaAuth,
+			Requires: []Requirement{reqNameRegexp},
 			Explain: "P and R on <ns>/<repo>/some/slash pass; a target without nested-names expects slash-repository " +
 				"(Quay: auth 400)",
 			Origin: "Q: test_push_reponame[some/slash]",
@@ -80,19 +88,22 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "name-tag-valid", Area: areaAuth,
-			Explain: "pushes with the tags l, 1 and 128 × x: put-manifest 201 (distribution-spec: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})",
-			Origin:  "Q: test_tag_validaton[l, 1, x*128]",
-			Params:  crossParams(formatParams, []string{"l", "1", "128x"}),
-			Run:     runNameTagValid,
+			Requires: []Requirement{reqTagRegexp},
+			Explain:  "pushes with the tags l, 1 and 128 × x: put-manifest 201 (distribution-spec: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})",
+			Origin:   "Q: test_tag_validaton[l, 1, x*128]",
+			Params:   crossParams(formatParams, []string{"l", "1", "128x"}),
+			Run:      runNameTagValid,
 		},
 		{
 			ID: "name-tag-missing", Area: areaAuth,
-			Explain: "a push with an empty tag (PUT /manifests/): the blobs upload, then missing-tag at put-manifest (404: no route)",
-			Origin:  "Q: test_tag_validaton[\"\"]",
-			Run:     runNameTagMissing,
+			Requires: []Requirement{quayNameTagMissing},
+			Explain:  "a push with an empty tag (PUT /manifests/): the blobs upload, then missing-tag at put-manifest (404: no route)",
+			Origin:   "Q: test_tag_validaton[\"\"]",
+			Run:      runNameTagMissing,
 		},
 		{
 			ID: "name-tag-invalid", Area: areaAuth,
+			Requires: []Requirement{quayNameTagInvalid},
 			Explain: "pushes with the tags 129 × x, .fail and -fail: the blobs upload, then invalid-tag at put-manifest " +
 				"(404 no route; 400 TAG_INVALID also conforms)",
 			Origin: "Q: test_tag_validaton[x*129, .fail, -fail]",
@@ -101,17 +112,19 @@ func moreAuthScenarios() []Scenario {
 		},
 		{
 			ID: "name-single-component", Area: areaAuth,
-			Explain: "P and R on a repository name of one component, without a namespace (URLs /v2/<repo>/...)",
-			Origin:  "Q: test_library_support",
-			Params:  formatParams,
-			Run:     runNameSingleComponent,
+			Requires: []Requirement{reqNameRegexp},
+			Explain:  "P and R on a repository name of one component, without a namespace (URLs /v2/<repo>/...)",
+			Origin:   "Q: test_library_support",
+			Params:   formatParams,
+			Run:      runNameSingleComponent,
 		},
 		{
 			ID: "name-library-alias", Area: areaAuth,
-			Explain: "a push to <repo> (no namespace), then R of library/<repo>: the same manifest and blobs",
-			Origin:  "Q: test_library_support",
-			Needs:   []Capability{LibraryAlias},
-			Run:     runNameLibraryAlias,
+			Requires: []Requirement{reqDockerLibraryAlias},
+			Explain:  "a push to <repo> (no namespace), then R of library/<repo>: the same manifest and blobs",
+			Origin:   "Q: test_library_support",
+			Needs:    []Capability{LibraryAlias},
+			Run:      runNameLibraryAlias,
 		},
 	}
 }

@@ -20,6 +20,7 @@ func tagScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "tags-list", Area: areaTags,
+			Requires: []Requirement{reqTagsLexicalOrder, reqTagsJSON},
 			Explain: "GET /tags/list of a repository with some tags answers 200 {\"name\": <repo>, \"tags\": [...]} with " +
 				"exactly those tags, in lexical order (distribution-spec: listing tags)",
 			Origin: "O: <set>/tag-list; L38",
@@ -27,12 +28,14 @@ func tagScenarios() []Scenario {
 		},
 		{
 			ID: "tags-list-empty-repo", Area: areaTags,
-			Explain: "GET /tags/list of a repository with nothing pushed answers 404 NAME_UNKNOWN (or 200 with no tags)",
-			Origin:  "O: empty/tag list",
-			Run:     runTagsListEmptyRepo,
+			Requires: []Requirement{reqNonexistentRepo404, reqTagsMayBeEmpty},
+			Explain:  "GET /tags/list of a repository with nothing pushed answers 404 NAME_UNKNOWN (or 200 with no tags)",
+			Origin:   "O: empty/tag list",
+			Run:      runTagsListEmptyRepo,
 		},
 		{
 			ID: "tags-paging-n", Area: areaTags,
+			Requires: []Requirement{reqTagsNResults, reqTagsLinkMay},
 			Explain: "walking /tags/list?n= for n in 1, 2, 10, 50, 100: every page holds at most n tags, Link: <...>; " +
 				"rel=\"next\" is followed until absent, the union is every tag without duplicates, and a second walk gives " +
 				"the same; params: lister {owner, org admin, another user of a public repository} × repository {a few " +
@@ -44,10 +47,11 @@ func tagScenarios() []Scenario {
 		},
 		{
 			ID: "tags-paging-last", Area: areaTags,
-			Explain: "?last=<t>, with and without n, lists only the tags lexically after t",
-			Origin:  "O: <set>/tag-list (the second request); L40",
-			Needs:   []Capability{TagPaging},
-			Run:     runTagsPagingLast,
+			Requires: []Requirement{reqTagsLast, reqTagsLastWithoutN},
+			Explain:  "?last=<t>, with and without n, lists only the tags lexically after t",
+			Origin:   "O: <set>/tag-list (the second request); L40",
+			Needs:    []Capability{TagPaging},
+			Run:      runTagsPagingLast,
 		},
 	}
 }

@@ -23,6 +23,7 @@ func validationScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "valid-missing-blob-ref", Area: areaValidation,
+			Requires: []Requirement{reqRejectManifestBlobUnknown, reqMayRejectMissingRefs},
 			Explain: "a manifest naming a layer digest that was never uploaded (sha256 of notarealthing; the real blobs " +
 				"still upload) is refused: invalid-blob at put-manifest (400 MANIFEST_BLOB_UNKNOWN); the oci-sparse " +
 				"parameter is OCI's sparse image (blobs never uploaded), accepted (201, then HEAD/GET 200, tag listed) " +
@@ -33,6 +34,7 @@ func validationScenarios() []Scenario {
 		},
 		{
 			ID: "valid-config-no-history", Area: areaValidation,
+			Requires: []Requirement{quayValidConfigNoHistory},
 			Explain: "an s2 manifest whose image config has no history: with validates-config, invalid-manifest at " +
 				"put-manifest (400 MANIFEST_INVALID); otherwise 201",
 			Origin: "Q: test_malformed_schema2_config",
@@ -40,6 +42,7 @@ func validationScenarios() []Scenario {
 		},
 		{
 			ID: "valid-content-type-mismatch", Area: areaValidation,
+			Requires: []Requirement{quayValidContentTypeMismatch},
 			Explain: "PUT of a signed schema1 body with the Content-Type of an OCI manifest, or of s2: refused with " +
 				"unsupported-content-type (415) or 400 MANIFEST_INVALID (distribution-spec: the Content-Type of a manifest " +
 				"PUT names its type)",
@@ -49,6 +52,7 @@ func validationScenarios() []Scenario {
 		},
 		{
 			ID: "valid-digest-mismatch", Area: areaValidation,
+			Requires: []Requirement{reqManifestPutDigestEqual},
 			Explain: "PUT /manifests/<digest> with a body that hashes to another digest is refused with 400 DIGEST_INVALID; " +
 				"afterwards HEAD of that digest answers 404 and its DELETE 404",
 			Origin: "O: bad-digest-image/*",
@@ -56,6 +60,7 @@ func validationScenarios() []Scenario {
 		},
 		{
 			ID: "valid-digest-malformed", Area: areaValidation,
+			Requires: []Requirement{reqInvalidDigest400, reqErrorCodeField},
 			Explain: "PUT and GET /manifests/sha256:baddigeststring and GET sha256:totallywrong: the PUT answers 400, the " +
 				"GETs 400 or 404; a 400 body is {\"errors\":[{\"code\":...}]} with DIGEST_INVALID (or another spec code)",
 			Origin: "O: invalid-digest-format/*; L11",
@@ -63,6 +68,7 @@ func validationScenarios() []Scenario {
 		},
 		{
 			ID: "uni-escaped", Area: areaUnicode,
+			Requires: []Requirement{reqManifestExactBytes},
 			Explain: "P and R with non-ASCII text escaped as \\uXXXX in the leaf config and v1Compatibility (the emoji as a " +
 				"surrogate pair): pass, the manifest digest unchanged",
 			Origin: "Q: test_push_pull_unicode, test_push_pull_emoji_unicode",
@@ -71,6 +77,7 @@ func validationScenarios() []Scenario {
 		},
 		{
 			ID: "uni-raw", Area: areaUnicode,
+			Requires: []Requirement{reqManifestExactBytes},
 			Explain: "the same text as raw UTF-8 in the manifest, v1Compatibility and config (schema1 signed over the raw " +
 				"bytes): pass, stored byte-exact (the digest is over the raw bytes), the s1 signature verifies",
 			Origin: "Q: test_push_pull_unicode_direct, test_push_pull_emoji_unicode_direct",
