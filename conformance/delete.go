@@ -37,6 +37,16 @@ func deleteScenarios() []Scenario {
 			Run:    runDelManifestRetagged,
 		},
 		{
+			ID: "del-manifest-head-tag", Area: areaDelete,
+			Requires: []Requirement{reqHeadNotInRepo404, reqDeletedManifestTags404},
+			Explain: "latest pushed (s2); DELETE /manifests/<digest> answers 202; HEAD /manifests/latest then answers 404: " +
+				"the tag points at a manifest the repository no longer has (distribution-spec v1.1.1: checking if content " +
+				"exists, deleting manifests)",
+			Origin: "FINDINGS: a registry whose GET of the tag is 404 but whose HEAD is 200",
+			Needs:  []Capability{Delete},
+			Run:    runDelManifestHeadTag,
+		},
+		{
 			ID: "del-then-pull-by-digest", Area: areaDelete,
 			Requires: []Requirement{reqManifestMissing404, reqDockerDeleteGone404},
 			Explain: "P; R by tag and by digest (200); DELETE /manifests/<digest> 202; HEAD/GET by digest then answer " +
@@ -225,4 +235,18 @@ func runDelBlob(e *Env) error {
 		return e.Errorf("a second DELETE /v2/%s/blobs/%s: %v, want 404", repo, blob.Digest(), err)
 	}
 	return nil
+}
+
+func runDelManifestHeadTag(e *Env) error {
+	repo := e.Repo(Owner)
+	pr, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	if err != nil {
+		return err
+	}
+	m := pr.Manifests[0]
+	if err := e.deleteRefs(repo, []string{string(m.Digest)}); err != nil {
+		return e.Violates(reqDeleteManifest202, err)
+	}
+	return e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, "/v2/"+repo+"/manifests/latest",
+		http.Header{"Accept": {m.MediaType}})
 }

@@ -717,3 +717,106 @@ var (
 		Text:    "Implementations MAY implement SHA-512 digest verification for use in descriptors.",
 	}
 )
+
+// Requirements added by hand: the checks the table of scenarios did not
+// cover (Docker compatibility, coverage gaps, the answers a scenario
+// accepts where the spec allows a set).
+var (
+	reqNameLengthNote = Requirement{
+		Level: Should, Source: OCIDistribution,
+		Section: "Pulling manifests, implementers note (v1.1.1)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-manifests",
+		Text:    "For compatibility with those clients, registries should avoid values of `<name>` that would cause this limit to be exceeded.",
+	}
+	reqRejectCodeAmbiguous = Requirement{
+		Level: Should, Source: OCIDistribution,
+		Section: "Push; Error Codes (the spec contradicts itself)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#push",
+		Text: "When a manifest is rejected for this reason, it MUST result in one or more `MANIFEST_BLOB_UNKNOWN` errors " +
+			"<sup>[code-1](#error-codes)</sup>. / A `4XX` response code from the registry MAY return a body in any format.",
+	}
+	reqEndpointsManifestPut = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Endpoints (end-7)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#endpoints",
+		Text:    "| end-7   | `PUT`          | `/v2/<name>/manifests/<reference>`                             | `201`       | `404`             |",
+	}
+	reqEndpointsManifestGet = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Endpoints (end-3)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#endpoints",
+		Text:    "| end-3   | `GET` / `HEAD` | `/v2/<name>/manifests/<reference>`                             | `200`       | `404`             |",
+	}
+	reqEndpointsMount = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Endpoints (end-11)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#endpoints",
+		Text:    "| end-11  | `POST`         | `/v2/<name>/blobs/uploads/?mount=<digest>&from=<other_name>`   | `201`       | `404`             |",
+	}
+	reqManifestPut201Location = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Pushing Manifests",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests",
+		Text:    "Upon a successful upload, the registry MUST return response code `201 Created`, and MUST have the following header:",
+	}
+	reqBlobHeadContentLength = Requirement{
+		Level: Should, Source: OCIDistribution,
+		Section: "Checking if content exists in the registry",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#checking-if-content-exists-in-the-registry",
+		Text:    "A successful response SHOULD contain the size in bytes of the uploaded blob in the header `Content-Length`.",
+	}
+	reqTagsNZero = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Listing Tags",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#listing-tags",
+		Text:    "When `n` is zero, this endpoint MUST return an empty list, and MUST NOT include a `Link` header.",
+	}
+	reqHeadNotInRepo404 = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Checking if content exists in the registry (v1.1.1)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#checking-if-content-exists-in-the-registry",
+		Text:    "If the blob or manifest is not found in the repository, the response code MUST be `404 Not Found`.",
+	}
+	reqDeletedManifestTags404 = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Deleting Manifests (v1.1.1)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#deleting-manifests",
+		Text:    "Once deleted, a `GET` to `/v2/<name>/manifests/<digest>` and any tag pointing to that digest will return a 404.",
+	}
+	reqBlobNotInRepo404 = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Pulling blobs (v1.1.1)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-blobs",
+		Text:    "If the blob is not found in the repository, the response code MUST be `404 Not Found`.",
+	}
+	reqDockerUploadUUID = Requirement{
+		Level: Must, Source: DockerAPI,
+		Section: "POST Initiate Blob Upload, Initiate Resumable Blob Upload, On Success: Accepted",
+		URL:     "https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/api.md#initiate-resumable-blob-upload",
+		Text:    "The following headers will be returned with the response: … |`Docker-Upload-UUID`|Identifies the docker upload uuid for the current request.|",
+	}
+	reqDockerManifestDigest = Requirement{
+		Level: Must, Source: DockerAPI,
+		Section: "GET Manifest and PUT Manifest, On Success",
+		URL:     "https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/api.md#get-manifest",
+		Text:    "The following headers will be returned with the response: … |`Docker-Content-Digest`|Digest of the targeted content for the request.|",
+	}
+	reqDockerBlobDigest = Requirement{
+		Level: Must, Source: DockerAPI,
+		Section: "GET Blob, Fetch Blob, On Success: OK",
+		URL:     "https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/api.md#fetch-blob",
+		Text:    "The following headers will be returned with the response: … |`Docker-Content-Digest`|Digest of the targeted content for the request.|",
+	}
+	reqDockerTagsJSON = Requirement{
+		Level: Must, Source: DockerAPI,
+		Section: "Listing Image Tags",
+		URL:     "https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/api.md#listing-image-tags",
+		Text:    "The response will be in the following format:\n\n    200 OK\n    Content-Type: application/json",
+	}
+	reqDockerCatalogJSON = Requirement{
+		Level: Must, Source: DockerAPI,
+		Section: "Listing Repositories",
+		URL:     "https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/api.md#listing-repositories",
+		Text:    "The response will be in the following format:\n\n```\n200 OK\nContent-Type: application/json",
+	}
+)

@@ -1,12 +1,14 @@
 package conformance
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/v2proto"
 )
@@ -52,6 +54,15 @@ func tagScenarios() []Scenario {
 			Origin:   "O: <set>/tag-list (the second request); L40",
 			Needs:    []Capability{TagPaging},
 			Run:      runTagsPagingLast,
+		},
+		{
+			ID: "tags-paging-n-zero", Area: areaTags,
+			Requires: []Requirement{reqTagsNZero},
+			Explain: "GET /tags/list?n=0 of a repository with some tags answers 200 with an empty list and no Link header " +
+				"(distribution-spec: listing tags)",
+			Origin: "FINDINGS: a registry that lists every tag for n=0",
+			Needs:  []Capability{TagPaging},
+			Run:    runTagsPagingNZero,
 		},
 	}
 }
@@ -219,6 +230,31 @@ func (e *Env) makePublic(repo string) error {
 	}
 	if err := c.MakePublic(e.Ctx, repo); err != nil {
 		return fmt.Errorf("making %s public: %w", repo, err)
+	}
+	return nil
+}
+
+func runTagsPagingNZero(e *Env) error {
+	repo := e.Repo(Owner)
+	if err := e.pushTags(Owner, repo, tagNames[:3]); err != nil {
+		return err
+	}
+	path := "/v2/" + repo + "/tags/list?n=0"
+	resp, body, err := e.exchange(failures.ListTags, http.MethodGet, path, nil, nil, pullScope(repo))
+	if err != nil {
+		return err
+	}
+	var list struct {
+		Tags []string `json:"tags"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		return e.Violates(reqTagsJSON, e.Errorf("GET %s = 200 with body %.200q: %v, want a JSON body", path, body, err))
+	}
+	if len(list.Tags) != 0 {
+		return e.Errorf("GET %s = tags %q, want an empty list", path, list.Tags)
+	}
+	if l := resp.Header.Get("Link"); l != "" {
+		return e.Errorf("GET %s = Link %q, want no Link header", path, l)
 	}
 	return nil
 }
