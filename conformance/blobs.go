@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -169,11 +170,22 @@ func (e *Env) checkUploaded(repo string, blob v2proto.Blob, res *v2proto.BlobRes
 	return e.readBlobAt(repo, res.Location, blob.Digest(), blob.Size())
 }
 
+// checkStored checks the result of an upload the scenario makes on its
+// way to what it checks: the blob is finished and reads back, at the
+// Location of the finishing answer or, without one, at its URL (the
+// Location is the requirement of the upload scenarios, reported there).
+func (e *Env) checkStored(repo string, blob v2proto.Blob, res *v2proto.BlobResult) error {
+	if res == nil || !res.Finished {
+		return e.Errorf("PushBlob(%s, %s): not finished", repo, blob.Digest())
+	}
+	return e.readBlobAt(repo, cmp.Or(res.Location, "/v2/"+repo+"/blobs/"+string(blob.Digest())), blob.Digest(), blob.Size())
+}
+
 // readBlobAt GETs loc, the Location of blob d of size bytes, which must
 // answer its bytes.
 func (e *Env) readBlobAt(repo, loc string, d digest.Digest, size int64) error {
 	if loc == "" {
-		return e.Errorf("blob %s of %s: no Location, want the blob's URL", d, repo)
+		return e.Violates(reqFinishUpload201, e.Errorf("blob %s of %s: no Location, want the blob's URL", d, repo))
 	}
 	as, err := e.as(Owner, v2proto.WithScopes("repository:"+repo+":pull"))
 	if err != nil {
@@ -215,7 +227,7 @@ func runBlobWellKnown(e *Env) error {
 	if err != nil {
 		return err
 	}
-	return e.checkUploaded(repo, blob, res)
+	return e.checkStored(repo, blob, res)
 }
 
 // badDigestBlob has the bytes of one blob and the digest of another.

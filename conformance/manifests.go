@@ -31,7 +31,7 @@ func manifestScenarios() []Scenario {
 					return err
 				}
 				if got := mediaTypeOf(rr.Manifests[0]); f != fmtS1 && got != f.mediaType() {
-					return e.Errorf("Pull(latest): Content-Type %q, want %q (the type pushed)", got, f.mediaType())
+					return e.Violates(reqContentTypeMatchesPush, e.Errorf("Pull(latest): Content-Type %q, want %q (the type pushed)", got, f.mediaType()))
 				}
 				return nil
 			},

@@ -21,12 +21,15 @@ func ociScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "oci-image", Area: areaOCI,
-			Requires: []Requirement{reqManifestExactBytes, reqHeadExisting200},
+			Requires: []Requirement{reqManifestExactBytes, reqHeadExisting200, reqManifestPut201Location},
 			Explain: "an OCI image (config + 2 gzip layers) through the OCI workflow W: blobs uploaded, the manifest PUT by " +
-				"digest and by tag (201, the Location reads back), listed in tags/list, HEAD/GET by tag and digest 200 with " +
-				"the same bytes, then deleted",
+				"digest and by tag (201, the Location reads back: this scenario owns the manifest PUT's Location, which " +
+				"the other W scenarios read back only when present), listed in tags/list, HEAD/GET by tag and digest 200 " +
+				"with the same bytes, then deleted",
 			Origin: "O: image/*; L6, L7, L9, L10, L35, L37",
-			Run:    func(e *Env) error { return e.workflow(fixtures.OCIImage(e.seed())) },
+			Run: func(e *Env) error {
+				return e.workflowWith(fixtures.OCIImage(e.seed()), workflowOptions{ownsLocation: true})
+			},
 		},
 		{
 			ID: "oci-image-uncompressed", Area: areaOCI,

@@ -759,7 +759,7 @@ var (
 		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests",
 		Text:    "Upon a successful upload, the registry MUST return response code `201 Created`, and MUST have the following header:",
 	}
-	reqBlobHeadContentLength = Requirement{
+	reqHeadContentLength = Requirement{
 		Level: Should, Source: OCIDistribution,
 		Section: "Checking if content exists in the registry",
 		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#checking-if-content-exists-in-the-registry",
