@@ -289,6 +289,11 @@ const maxRawBody = 8 << 20
 // success is a *v2proto.StatusError). It returns the answer with its body
 // read (at most maxRawBody bytes) and closed.
 func (e *Env) exchange(step failures.Step, method, path string, body []byte, header http.Header, scopes ...string) (*http.Response, []byte, error) {
+	return e.exchangeAs(Owner, step, method, path, body, header, scopes...)
+}
+
+// exchangeAs is exchange as role r.
+func (e *Env) exchangeAs(r Role, step failures.Step, method, path string, body []byte, header http.Header, scopes ...string) (*http.Response, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -301,7 +306,7 @@ func (e *Env) exchange(step failures.Step, method, path string, body []byte, hea
 	if body != nil {
 		req.ContentLength = int64(len(body))
 	}
-	o, err := e.as(Owner, v2proto.WithScopes(scopes...))
+	o, err := e.as(r, v2proto.WithScopes(scopes...))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -145,6 +145,14 @@ const (
 	ValidatesConfig   Capability = "validates-config"   // switch: image configs the registry cannot use are refused
 	ValidatesV1Chain  Capability = "validates-v1-chain" // the schema1 v1 parent chain is checked
 	ValidatesPlatform Capability = "validates-platform" // a list entry's platform is checked against its child
+	// TagLink: tags/list pages carry Link: <...>; rel="next" while more
+	// tags remain (a MAY of the spec). Without it, tag paging (with
+	// tag-paging) is walked with n and last alone.
+	TagLink Capability = "tag-link"
+	// CatalogLink: /v2/_catalog pages carry Link: <...>; rel="next" while
+	// more names remain. Without it, catalog paging (with catalog) is
+	// walked with n and last alone.
+	CatalogLink Capability = "catalog-link"
 )
 
 // AllCapabilities lists every capability, in the order of SCENARIOS.md.
@@ -153,5 +161,6 @@ func AllCapabilities() []Capability {
 		Auth, Token, Roles, S1, S1U, Convert, Untagged, PostDigest, Cancel, Range, Mount, MountAuto,
 		ChunkOverlap, Delete, TagDelete, BlobDelete, TagPaging, Catalog, Referrers, TagParam, SHA512,
 		Sparse, ForeignLayers, NestedNames, LibraryAlias, ValidatesConfig, ValidatesV1Chain, ValidatesPlatform,
+		TagLink, CatalogLink,
 	}
 }
