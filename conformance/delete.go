@@ -87,8 +87,13 @@ func (e *Env) deleteRefs(repo string, refs []string, opts ...v2proto.CallOption)
 	return e.client.Delete(e.Ctx, repo, refs, o...)
 }
 
-// pullGone pulls ref of repo as a client of f, expecting unknown-tag.
+// pullGone pulls ref of repo as a client of f, expecting unknown-tag; a
+// target whose table does not map unknown-tag gets the spec's 404 checked
+// on a GET.
 func (e *Env) pullGone(repo, ref string, f format) error {
+	if !e.mapped(failures.UnknownTag) {
+		return e.wantNotFound(failures.GetManifest, http.MethodGet, repo, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {f.mediaType()}})
+	}
 	exp, err := e.expect(failures.UnknownTag)
 	if err != nil {
 		return err
@@ -166,7 +171,24 @@ func runDelThenPullByDigest(e *Env) error {
 		return err
 	}
 	if err := e.deleteRefs(repo, []string{d}); err != nil {
-		return err
+		return e.Violates(reqDeleteManifest202, err)
+	}
+	if !e.mapped(failures.UnknownTag) {
+		// The spec's answers: 404 for HEAD and GET; a second DELETE is
+		// Docker's 404.
+		path := "/v2/" + repo + "/manifests/" + d
+		accept := http.Header{"Accept": {f.mediaType()}}
+		if err := e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, path, accept); err != nil {
+			return e.Violates(reqHeadMissing404, err)
+		}
+		if err := e.wantNotFound(failures.GetManifest, http.MethodGet, repo, path, accept); err != nil {
+			return err
+		}
+		err := e.deleteRefs(repo, []string{d})
+		if statusOf(err) != http.StatusNotFound {
+			return e.Violates(reqDockerDeleteGone404, e.Errorf("a second DELETE %s: %v, want 404", path, err))
+		}
+		return nil
 	}
 	exp, err := e.expect(failures.UnknownTag)
 	if err != nil {

@@ -156,6 +156,21 @@ func runNegManifestMissing(e *Env) error {
 	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
 		return err
 	}
+	missing := digest.FromString("no manifest has this digest: " + repo)
+	if !e.mapped(failures.UnknownTag) {
+		// The spec's answer: 404 for HEAD and GET.
+		accept := http.Header{"Accept": {fmtS2.mediaType()}}
+		for _, ref := range []string{"no-such-tag", string(missing)} {
+			path := "/v2/" + repo + "/manifests/" + ref
+			if err := e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, path, accept); err != nil {
+				return e.Violates(reqHeadMissing404, err)
+			}
+			if err := e.wantNotFound(failures.GetManifest, http.MethodGet, repo, path, accept); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	exp, err := e.expect(failures.UnknownTag)
 	if err != nil {
 		return err
@@ -164,7 +179,6 @@ func runNegManifestMissing(e *Env) error {
 	if err != nil {
 		return err
 	}
-	missing := digest.FromString("no manifest has this digest: " + repo)
 	for _, ref := range []string{"no-such-tag", string(missing)} {
 		if _, err := e.client.HeadManifest(e.Ctx, repo, ref, as...); err != nil {
 			return err
