@@ -294,6 +294,12 @@ func runTagsPagingNZero(e *Env) error {
 	if err := e.pushTags(Owner, repo, tagNames[:3]); err != nil {
 		return err
 	}
+	return e.checkNZero(repo)
+}
+
+// checkNZero GETs repo's tags/list?n=0, which must be an empty list
+// without Link.
+func (e *Env) checkNZero(repo string) error {
 	path := "/v2/" + repo + "/tags/list?n=0"
 	resp, body, err := e.exchange(failures.ListTags, http.MethodGet, path, nil, nil, pullScope(repo))
 	if err != nil {
