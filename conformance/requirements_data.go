@@ -7,6 +7,8 @@
 
 package conformance
 
+import "github.com/registrytest/registrytest/failures"
+
 var (
 	reqPing200 = Requirement{
 		Level: Must, Source: OCIDistribution,
@@ -820,3 +822,37 @@ var (
 		Text:    "The response will be in the following format:\n\n```\n200 OK\nContent-Type: application/json",
 	}
 )
+
+// Rows of the spec's endpoint table that scenarios cite when a registry
+// answers with none of an endpoint's statuses (a 5xx).
+var (
+	reqEndpointsBlobGet = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Endpoints (end-2)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#endpoints",
+		Text:    "| end-2   | `GET` / `HEAD` | `/v2/<name>/blobs/<digest>`                                    | `200`       | `404`             |",
+	}
+	reqEndpointsStartUpload = Requirement{
+		Level: Must, Source: OCIDistribution,
+		Section: "Endpoints (end-4a)",
+		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#endpoints",
+		Text:    "| end-4a  | `POST`         | `/v2/<name>/blobs/uploads/`                                    | `202`       | `404`             |",
+	}
+)
+
+// endpointOf returns the row of the endpoint table for step, if it has one.
+func endpointOf(step failures.Step) (Requirement, bool) {
+	switch step {
+	case failures.BlobHeadCheck, failures.HeadBlob, failures.GetBlob:
+		return reqEndpointsBlobGet, true
+	case failures.StartUpload:
+		return reqEndpointsStartUpload, true
+	case failures.MountBlob:
+		return reqEndpointsMount, true
+	case failures.PutManifest, failures.PutManifestList:
+		return reqEndpointsManifestPut, true
+	case failures.GetManifest, failures.HeadManifest:
+		return reqEndpointsManifestGet, true
+	}
+	return Requirement{}, false
+}
