@@ -124,18 +124,24 @@ func (c *Client) Exchange(ctx context.Context, step failures.Step, req *http.Req
 }
 
 // begin starts a flow: the ping step, then the auth step for the call's
-// scopes (WithScopes, else defaults), which sets cl.authz and cl.token.
+// scopes (WithScopes, else defaults, written in distribution's grammar and
+// translated to the client's, see WithScopeGrammar), which sets cl.authz
+// and cl.token. A token request refused for its scopes is a *ScopeError.
 // stop and err are as exchange returns them.
 func (c *Client) begin(ctx context.Context, cl *call, defaults []string) (stop bool, err error) {
 	p, stop, err := c.ping(ctx, cl)
 	if err != nil || stop {
 		return stop, err
 	}
-	return c.authenticate(ctx, cl, p, cl.scopesOr(defaults))
+	return c.authenticate(ctx, cl, p, cl.scopesOr(c.defaultScopes(defaults)))
 }
 
-// ping runs the ping step.
+// ping runs the ping step. It is the first step of every call: a call
+// whose options are wrong (cl.optErr) stops there, before any request.
 func (c *Client) ping(ctx context.Context, cl *call) (*PingResult, bool, error) {
+	if cl.optErr != nil {
+		return nil, false, cl.optErr
+	}
 	req, err := c.newRequest(ctx, http.MethodGet, "/v2/", nil)
 	if err != nil {
 		return nil, false, err
@@ -218,6 +224,7 @@ func (c *Client) authenticate(ctx context.Context, cl *call, p *PingResult, scop
 		}
 		cl.token = tok
 		cl.authz = "Bearer " + tok
+		cl.challenge, cl.asked = ch, slices.Clone(scopes)
 		return false, nil
 	}
 }
@@ -292,8 +299,11 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 	}
 	issued := c.now()
 	resp, stop, err := c.exchange(ctx, cl, failures.Auth, req)
-	if err != nil || stop {
-		return "", stop, err
+	if err != nil {
+		return "", false, c.scopeRefused(ctx, cl, req, scopes, err)
+	}
+	if stop {
+		return "", true, nil
 	}
 	defer resp.Body.Close()
 	rerr := func(got, want string) error {

@@ -33,6 +33,8 @@ type Client struct {
 	// sendfile lets net/http hand *os.File bodies to the kernel
 	// (WithSendfile).
 	sendfile bool
+	// scopeGrammar chooses the default token scopes (WithScopeGrammar).
+	scopeGrammar ScopeGrammar
 
 	mu     sync.Mutex
 	tokens map[tokenKey]cachedToken
