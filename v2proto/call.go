@@ -94,6 +94,7 @@ type callConfig struct {
 	push    pushOptions    // push.go: Push, PushList, blob uploads
 	pull    pullOptions    // pull.go: Pull, PullList, Delete
 	listing listingOptions // listing.go: Tags, Catalog, Referrers
+	limits  limitOptions   // limits.go: caps on what a call reads
 }
 
 // WithCredentials makes the call authenticate as user with password: Basic
