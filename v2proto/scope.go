@@ -192,7 +192,7 @@ func (c *Client) do(ctx context.Context, cl *call, step failures.Step, req *http
 		again.Body = body
 	}
 	scopes := append(slices.Clone(cl.asked), want...)
-	c.log("%s: %s %s = 401 with a challenge for %s: asking a token for it", step, req.Method, c.redactURL(req.URL), strings.Join(want, " "))
+	c.log("%s: %s %s = 401 with a challenge for %s: asking a token for it", step, req.Method, c.redactURL(req.URL), c.redactText(cl, clipText(strings.Join(want, " "))))
 	tok, stop, terr := c.bearerToken(ctx, cl, cl.challenge, scopes)
 	var scopeErr *ScopeError
 	if errors.As(terr, &scopeErr) {
@@ -207,5 +207,10 @@ func (c *Client) do(ctx context.Context, cl *call, step failures.Step, req *http
 	c.forgetToken(cl.tokenKey, cl.token)
 	cl.token, cl.authz, cl.asked = tok, "Bearer "+tok, scopes
 	again.Header.Set("Authorization", cl.authz)
-	return c.hc.Do(again)
+	resp, err = c.hc.Do(again)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		// Refused even so: the next call asks for a new token.
+		c.forgetToken(cl.tokenKey, cl.token)
+	}
+	return resp, err
 }
