@@ -91,7 +91,8 @@ func (c *Client) defaultScopes(scopes []string) []string {
 // them, which is a matter of the scopes asked (see WithScopes and
 // WithScopeGrammar), not of the step the call was going to take.
 type ScopeError struct {
-	// Scopes are the scopes of the refused token request.
+	// Scopes are the scopes of the refused token request (each cut at 200
+	// bytes, the call's secrets replaced by REDACTED).
 	Scopes []string
 	// Err is the token server's answer (the auth step's *StatusError).
 	Err *StatusError
@@ -137,8 +138,20 @@ func (c *Client) scopeRefused(ctx context.Context, cl *call, tokenReq *http.Requ
 	default:
 		return err
 	}
-	return &ScopeError{Scopes: slices.Clone(scopes), Err: se}
+	shown := make([]string, len(scopes))
+	for i, s := range scopes {
+		shown[i] = c.redactText(cl, clipText(s))
+	}
+	return &ScopeError{Scopes: shown, Err: se}
 }
+
+// A challenge's scopes are followed only when there are at most
+// maxChallengeScopes new ones, each of at most maxChallengeScope bytes: a
+// registry cannot make the client send a token request of any size.
+const (
+	maxChallengeScopes = 8
+	maxChallengeScope  = 1024
+)
 
 // do sends req, one request of exchange for step. When the registry
 // answers 401 with a Bearer challenge that names a scope the call's token
@@ -149,7 +162,9 @@ func (c *Client) scopeRefused(ctx context.Context, cl *call, tokenReq *http.Requ
 // Bearer token for its default scopes (WithScopes sends exactly what it
 // names), when the call's expected failure is not mapped at step (an
 // expected refusal is judged as it came), and when req's body can be sent
-// again. A refusal of that token request is returned as a *ScopeError.
+// again. The token request goes to the realm of the call's first
+// challenge (the ping's), not to one a 401 names. A refusal of that token
+// request is returned as a *ScopeError.
 func (c *Client) do(ctx context.Context, cl *call, step failures.Step, req *http.Request) (*http.Response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || cl.token == "" || cl.scopesSet || cl.challenge == nil ||
@@ -172,6 +187,9 @@ func (c *Client) do(ctx context.Context, cl *call, step failures.Step, req *http
 	for _, ch := range chs {
 		if ch.Is("Bearer") {
 			for _, s := range strings.Fields(ch.Param("scope")) {
+				if len(s) > maxChallengeScope {
+					return resp, err
+				}
 				if !slices.Contains(cl.asked, s) {
 					want = append(want, s)
 				}
@@ -179,7 +197,7 @@ func (c *Client) do(ctx context.Context, cl *call, step failures.Step, req *http
 			break
 		}
 	}
-	if len(want) == 0 {
+	if len(want) == 0 || len(want) > maxChallengeScopes {
 		return resp, err
 	}
 	again := req.Clone(ctx)

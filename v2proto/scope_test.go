@@ -3,6 +3,7 @@ package v2proto
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -167,6 +168,21 @@ func TestChallengeScope(t *testing.T) {
 	var st *StatusError
 	if !errors.As(err, &st) || st.Got != 401 || len(f.tokenReqs) != 1 {
 		t.Errorf("DeleteBlob with WithScopes = %v after %d token requests, want a 401 *StatusError after 1", err, len(f.tokenReqs))
+	}
+
+	// A challenge of too many scopes is not followed.
+	f.route("GET /v2/ns/repo/tags/list", func(w http.ResponseWriter, r *http.Request) {
+		var many []string
+		for i := range 9 {
+			many = append(many, fmt.Sprintf("repository:ns/r%d:pull", i))
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+f.tokenSrv.URL+`/token",service="fake-registry",scope="`+strings.Join(many, " ")+`"`)
+		writeErrors(w, 401, "UNAUTHORIZED", "more")
+	})
+	f.tokenReqs = nil
+	_, err = f.client(t).Tags(ctx, "ns/repo", alice)
+	if !errors.As(err, &st) || st.Got != 401 || len(f.tokenReqs) != 1 {
+		t.Errorf("Tags with a challenge of 9 scopes = %v after %d token requests, want the 401 after 1", err, len(f.tokenReqs))
 	}
 
 	// A challenge's scope the token server refuses is a *ScopeError.
