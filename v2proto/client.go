@@ -34,7 +34,8 @@ type Client struct {
 	// (WithSendfile).
 	sendfile bool
 	// scopeGrammar chooses the default token scopes (WithScopeGrammar).
-	scopeGrammar ScopeGrammar
+	scopeGrammar    ScopeGrammar
+	scopeGrammarSet bool
 
 	mu     sync.Mutex
 	tokens map[tokenKey]cachedToken
@@ -171,6 +172,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if !c.scopeGrammarSet && c.table == failures.Quay {
+		c.scopeGrammar = ScopesQuay
 	}
 	return c, nil
 }

@@ -23,11 +23,12 @@ const (
 	// delete, and the resource type registry for the catalog. Delete and
 	// DeleteBlob ask repository:<name>:pull,delete, a push that cancels
 	// its upload adds delete, the catalog asks registry:catalog:*. It is
-	// the default.
+	// the default of a client whose table is not failures.Quay.
 	ScopesDistribution ScopeGrammar = iota
 	// ScopesQuay is Quay's grammar (endpoints/v2/v2auth.py: actions push,
 	// pull and *, resource type repository only), which answers 400 to any
-	// other scope. The default scopes are those of Quay's own test client
+	// other scope. It is the default of a client whose table is
+	// failures.Quay. The default scopes are those of Quay's own test client
 	// (protocol_v2.py): a default repository scope whose actions include
 	// delete asks repository:<name>:* instead, and the catalog asks no
 	// scope.
@@ -46,9 +47,11 @@ func (g ScopeGrammar) String() string {
 }
 
 // WithScopeGrammar makes the client ask for default token scopes in
-// grammar g (see ScopeGrammar). The default is ScopesDistribution.
+// grammar g (see ScopeGrammar). The default follows the client's table:
+// ScopesQuay with failures.Quay (WithTable), ScopesDistribution
+// otherwise.
 func WithScopeGrammar(g ScopeGrammar) Option {
-	return func(c *Client) { c.scopeGrammar = g }
+	return func(c *Client) { c.scopeGrammar, c.scopeGrammarSet = g, true }
 }
 
 // catalogScope is the default scope of the catalog in distribution's

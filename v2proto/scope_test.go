@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	digest "github.com/opencontainers/go-digest"
+
+	"github.com/registrytest/registrytest/failures"
 )
 
 func TestDefaultScopes(t *testing.T) {
@@ -26,6 +28,21 @@ func TestDefaultScopes(t *testing.T) {
 		c, _ := New("http://127.0.0.1:1", WithScopeGrammar(tt.g))
 		if diff := cmp.Diff(tt.want, c.defaultScopes(in)); diff != "" {
 			t.Errorf("defaultScopes with %v mismatch (-want +got):\n%s", tt.g, diff)
+		}
+	}
+	// The default follows the table; the option wins.
+	for _, tt := range []struct {
+		opts []Option
+		want ScopeGrammar
+	}{
+		{nil, ScopesDistribution},
+		{[]Option{WithTable(failures.Quay)}, ScopesQuay},
+		{[]Option{WithTable(failures.Quay), WithScopeGrammar(ScopesDistribution)}, ScopesDistribution},
+		{[]Option{WithScopeGrammar(ScopesQuay)}, ScopesQuay},
+	} {
+		c, _ := New("http://127.0.0.1:1", tt.opts...)
+		if c.scopeGrammar != tt.want {
+			t.Errorf("New with %d options: grammar %v, want %v", len(tt.opts), c.scopeGrammar, tt.want)
 		}
 	}
 	if got := ScopeGrammar(7).String(); got != "ScopeGrammar(7)" {
