@@ -26,6 +26,7 @@ type CallOption func(*callConfig)
 type optionUse struct {
 	name    string
 	readers []string
+	except  []string // methods that do not read it, with readers nil
 	once    bool
 }
 
@@ -43,6 +44,12 @@ func (cc *callConfig) use(name string, readers ...string) {
 	cc.used = append(cc.used, optionUse{name: name, readers: readers})
 }
 
+// useExcept records that the option named name was applied, and that
+// every method reads it except those named.
+func (cc *callConfig) useExcept(name string, except ...string) {
+	cc.used = append(cc.used, optionUse{name: name, except: except})
+}
+
 // useOnce is use for an option that a call may be given at most once.
 func (cc *callConfig) useOnce(name string, readers ...string) {
 	cc.used = append(cc.used, optionUse{name: name, readers: readers, once: true})
@@ -56,6 +63,9 @@ func checkOptions(method string, used []optionUse) error {
 	for _, u := range used {
 		if u.readers != nil && !slices.Contains(u.readers, method) {
 			return fmt.Errorf("v2proto.%s: option %s is not read by %s (only by %s)", method, u.name, method, strings.Join(u.readers, ", "))
+		}
+		if slices.Contains(u.except, method) {
+			return fmt.Errorf("v2proto.%s: option %s is not read by %s (read by every method but %s)", method, u.name, method, strings.Join(u.except, ", "))
 		}
 		if u.once && seen[u.name] {
 			return fmt.Errorf("v2proto.%s: option %s given twice, want at most one", method, u.name)
@@ -110,7 +120,9 @@ func WithCredentials(user, password string) CallOption {
 // "repository:ns/repo:pull,push" (one scope parameter each). WithScopes()
 // with no scope asks for a token without any scope. Without it each method
 // asks for its default scopes (for example repository:<name>:pull to pull;
-// Ping and Exchange: none).
+// Exchange: none; see WithScopeGrammar). Ping, which does not
+// authenticate, and Token, which takes its scopes as an argument, ignore
+// it.
 func WithScopes(scopes ...string) CallOption {
 	return func(cc *callConfig) {
 		cc.scopes, cc.scopesSet = slices.Clone(scopes), true

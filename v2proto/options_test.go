@@ -54,6 +54,14 @@ func TestCallOptionsChecked(t *testing.T) {
 			t.Errorf("%s: requests %q, want none (the options are checked first)", tt.name, f.requests)
 		}
 	}
+	// An option every method but some reads (useExcept).
+	cl := c.newCall("Token", []CallOption{func(cc *callConfig) { cc.useExcept("WithX", "Ping", "Token") }})
+	if want := "v2proto.Token: option WithX is not read by Token (read by every method but Ping, Token)"; cl.optErr == nil || cl.optErr.Error() != want {
+		t.Errorf("useExcept: optErr %v, want %s", cl.optErr, want)
+	}
+	if cl := c.newCall("Pull", []CallOption{func(cc *callConfig) { cc.useExcept("WithX", "Ping", "Token") }}); cl.optErr != nil {
+		t.Errorf("useExcept on another method: optErr %v, want nil", cl.optErr)
+	}
 	// One ExpectFailure, and options a method reads, are fine.
 	if _, err := c.Tags(ctx, "ns/repo", WithPageSize(5), WithLast("0"), WithMaxPages(3), ExpectFailure("")); err != nil {
 		t.Errorf("Tags with its own options = %v, want no error", err)
