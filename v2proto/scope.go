@@ -92,7 +92,11 @@ func (c *Client) defaultScopes(scopes []string) []string {
 // A ScopeError reports that the token server refused a token request
 // for its scopes: the registry does not understand or does not grant
 // them, which is a matter of the scopes asked (see WithScopes and
-// WithScopeGrammar), not of the step the call was going to take.
+// WithScopeGrammar), not of the step the call was going to take. The
+// token request of a call's start (its default scopes, or WithScopes)
+// returns it as it is; the token request for the scope of a 401's
+// challenge returns it as the cause
+// of that step's *RequestError.
 type ScopeError struct {
 	// Scopes are the scopes of the refused token request (each cut at 200
 	// bytes, the call's secrets replaced by REDACTED).
@@ -167,7 +171,8 @@ const (
 // expected refusal is judged as it came), and when req's body can be sent
 // again. The token request goes to the realm of the call's first
 // challenge (the ping's), not to one a 401 names. A refusal of that token
-// request is returned as a *ScopeError.
+// request is returned as a *ScopeError, which the step's *RequestError
+// unwraps to (errors.As finds it).
 func (c *Client) do(ctx context.Context, cl *call, step failures.Step, req *http.Request) (*http.Response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || cl.token == "" || cl.scopesSet || cl.challenge == nil ||

@@ -213,4 +213,11 @@ func TestChallengeScope(t *testing.T) {
 	if !errors.As(err, &se) || !cmp.Equal(se.Scopes, []string{"repository:ns/repo:pull", "repository:ns/repo:delete"}) {
 		t.Errorf("Tags = %v, want a *ScopeError for the challenge's scope (the token server refused it)", err)
 	}
+	t.Logf("error: %v", err)
+	// Met at the list-tags exchange, it comes as that exchange's
+	// *RequestError, whose cause is the *ScopeError.
+	wantErr := "GET /v2/ns/repo/tags/list: v2proto: the token request for scopes repository:ns/repo:pull repository:ns/repo:delete was refused: GET "
+	if err == nil || !strings.HasPrefix(err.Error(), wantErr) || !strings.HasSuffix(err.Error(), " = 400, want 200 (auth) (list-tags)") {
+		t.Errorf("Tags = %v\nwant %s... = 400, want 200 (auth) (list-tags)", err, wantErr)
+	}
 }
