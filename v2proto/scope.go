@@ -15,6 +15,14 @@ import (
 // server understands: it decides the default scopes a call asks for. The
 // scopes a call gives with WithScopes are sent as written, whatever the
 // grammar.
+//
+// Whatever the grammar, the registry has the last word: when a call that
+// asked its default scopes gets a 401 whose Bearer challenge names a scope
+// the call's token was not asked for (at most 8 of them), the call asks
+// the token server for its scopes and those, and sends the request again,
+// once (a request whose body cannot be sent again, and a call that expects
+// a failure, keep the 401). A token server that refuses the scopes asked
+// is reported as a *ScopeError.
 type ScopeGrammar int
 
 const (
