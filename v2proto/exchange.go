@@ -95,7 +95,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, step failures.Step, req
 	cl.addQuerySecrets(req.URL)
 
 	start := time.Now()
-	resp, err = c.hc.Do(req)
+	resp, err = c.do(ctx, cl, step, req)
 	elapsed := time.Since(start).Round(time.Microsecond)
 	if err != nil {
 		rerr := &RequestError{Step: step, Method: req.Method, Path: path, Err: err, msg: c.redactText(cl, causeText(err))}
