@@ -119,6 +119,9 @@ func Probe(ctx context.Context, o ProbeOptions) (*Probed, error) {
 	base := fmt.Sprintf("%s/probe-%x", ns, rb)
 	repo, other := base, base+"-b"
 
+	if p.Challenge != "Bearer" {
+		p.add(conformance.Token, false, "no Bearer challenge")
+	}
 	if p.Challenge == "Bearer" {
 		tok, err := r.token(repo)
 		switch {
