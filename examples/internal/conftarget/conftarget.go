@@ -342,6 +342,8 @@ func Capabilities(name string, schema1 bool) []conformance.Capability {
 // Known list: a listed scenario that fails is reported as skipped with the
 // deviation, one that passes as failed (the list is out of date). Each was
 // measured with the suite; the README of package conformance has them too.
+// Those of go-containerregistry and CUE quote the sentence of the OCI
+// distribution spec (v1.1.1) they break.
 func Deviations(name string) map[string]string {
 	switch familyOf(name) {
 	case ggcr:
