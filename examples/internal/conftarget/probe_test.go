@@ -1,7 +1,9 @@
 package conftarget_test
 
 import (
+	"path"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -82,4 +84,32 @@ func sorted(cs []conformance.Capability) []conformance.Capability {
 	cs = slices.Clone(cs)
 	slices.Sort(cs)
 	return cs
+}
+
+// TestDeviationsMatch checks that every known deviation of every family
+// names at least one scenario (ID, ID/param, or a pattern over them) and
+// says which spec sentence it breaks where the family is not
+// distribution's.
+func TestDeviationsMatch(t *testing.T) {
+	var names []string
+	for _, s := range conformance.Scenarios() {
+		names = append(names, s.ID)
+		for _, p := range s.Params {
+			names = append(names, s.ID+"/"+p)
+		}
+	}
+	for _, reg := range []string{"distribution-v3.1.2", "docker-distribution-v2.8.3", "debian-docker-registry-2.8.2", ggcrreg.Name, cuereg.Name} {
+		for k, v := range conftarget.Deviations(reg) {
+			matched := slices.ContainsFunc(names, func(n string) bool {
+				ok, _ := path.Match(k, n)
+				return ok
+			})
+			if !matched {
+				t.Errorf("Deviations(%s)[%q]: no scenario has that name or matches it", reg, k)
+			}
+			if (reg == ggcrreg.Name || reg == cuereg.Name) && !strings.Contains(v, `"`) {
+				t.Errorf("Deviations(%s)[%q] = %q, want the spec sentence it breaks, quoted", reg, k, v)
+			}
+		}
+	}
 }
