@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -69,8 +70,10 @@ func TestURLAlone(t *testing.T) {
 		{"cue", cuereg.Start(t, cuereg.Options{}).URL, conftarget.Capabilities(cuereg.Name, false)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
 			code, stdout, stderr := runProgram(t, "-url", tc.url)
-			p, _, s := counts(t, stdout)
+			p, f, s := counts(t, stdout)
+			t.Logf("-url %s (%s): %d passed, %d failed, %d skipped, exit %d, %s", tc.url, tc.name, p, f, s, code, time.Since(start).Round(time.Millisecond))
 			if p == 0 {
 				t.Errorf("-url %s alone: %d passed, want some:\n%s", tc.url, p, stdout)
 			}
