@@ -25,8 +25,10 @@
 // (ociserver over ocimem); both demand no credentials.
 //
 // -url runs the suite against any registry. With -url alone, on a registry
-// that demands no credentials, every role is played anonymously (the owner
-// pushes without credentials) and the program probes what the registry
+// that demands no credentials, the owner plays anonymously (it pushes
+// without credentials, in namespace "conformance"; the roles no flag gives
+// are missing, so the scenarios that need them skip) and the program probes
+// what the registry
 // supports (conftarget.Probe: auth and its kind, catalog, referrers,
 // cancel, mount, Link on tag pages, n and last honoured, deletes, chunked
 // uploads, range, single-POST uploads, sha512, ...) and prints each
