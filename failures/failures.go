@@ -463,7 +463,8 @@ const (
 	BlobHeadCheck Step = "blob-head-check"
 
 	// StartUpload is POST /v2/<name>/blobs/uploads/, which opens an upload
-	// session. Success: 202, with Location and Docker-Upload-UUID.
+	// session. Success: 202, with Location (a Docker-Upload-UUID is Docker's
+	// and optional).
 	StartUpload Step = "start-upload"
 
 	// UploadChunk is PATCH of the upload session with a part of the blob (or
@@ -471,11 +472,12 @@ const (
 	UploadChunk Step = "upload-chunk"
 
 	// UploadStatus is GET of the upload session, which reports how much was
-	// received. Success: 204, with Range and Docker-Upload-UUID.
+	// received. Success: 204, with Location and Range.
 	UploadStatus Step = "upload-status"
 
 	// FinishUpload is PUT of the upload session with ?digest=, which
-	// completes the blob. Success: 201, with Docker-Content-Digest.
+	// completes the blob. Success: 201, with Location (and, optionally,
+	// Docker-Content-Digest).
 	FinishUpload Step = "finish-upload"
 
 	// CancelUpload is DELETE of the upload session. Success: 204.
@@ -490,15 +492,16 @@ const (
 	GetBlob Step = "get-blob"
 
 	// HeadBlob is HEAD /v2/<name>/blobs/<digest> after an upload, to see that
-	// the blob is there. Success: 200, with Docker-Content-Digest and
-	// Content-Length.
+	// the blob is there. Success: 200 (the spec says it SHOULD carry
+	// Docker-Content-Digest and Content-Length).
 	HeadBlob Step = "head-blob"
 
 	// DeleteBlob is DELETE /v2/<name>/blobs/<digest>. Success: 202.
 	DeleteBlob Step = "delete-blob"
 
 	// PutManifest is PUT /v2/<name>/manifests/<reference> of an image
-	// manifest. Success: 201, with Docker-Content-Digest and Location.
+	// manifest. Success: 201, with Location (and, optionally,
+	// Docker-Content-Digest).
 	PutManifest Step = "put-manifest"
 
 	// PutManifestList is PUT /v2/<name>/manifests/<reference> of a manifest
@@ -513,8 +516,9 @@ const (
 	// list or an image index. Success: 200.
 	GetManifestList Step = "get-manifest-list"
 
-	// HeadManifest is HEAD /v2/<name>/manifests/<reference>. Success: 200,
-	// with Docker-Content-Digest, Content-Type and Content-Length.
+	// HeadManifest is HEAD /v2/<name>/manifests/<reference>. Success: 200
+	// (the spec says it SHOULD carry Docker-Content-Digest and
+	// Content-Length).
 	HeadManifest Step = "head-manifest"
 
 	// DeleteManifest is DELETE /v2/<name>/manifests/<reference>. Success:
