@@ -39,8 +39,8 @@ func TestAll(t *testing.T) {
 	if All()[0] != Unauthenticated {
 		t.Errorf("All()[0] = %q after the caller changed its copy, want %q", All()[0], Unauthenticated)
 	}
-	if Failure("tag-immutable").Known() {
-		t.Errorf(`Failure("tag-immutable").Known() = true, want false`)
+	if Failure("never-made-kind").Known() {
+		t.Errorf(`Failure("never-made-kind").Known() = true, want false`)
 	}
 }
 
@@ -446,7 +446,7 @@ func TestParseTableErrors(t *testing.T) {
 		{"get-manfest unknown-tag 404", `failures.ParseTable: line 1: unknown step "get-manfest"`},
 		{"\nget-manifest unknwn-tag 404", `failures.ParseTable: line 2: unknown failure "unknwn-tag" (declare a kind of your own with a failure directive first)`},
 		{"without get-manifest unknwn-tag", `failures.ParseTable: line 1: unknown failure "unknwn-tag" (declare a kind of your own with a failure directive first)`},
-		{"get-manifest tag-immutable 409\nfailure tag-immutable", `failures.ParseTable: line 1: unknown failure "tag-immutable" (declare a kind of your own with a failure directive first)`},
+		{"get-manifest never-made-kind 409\nfailure never-made-kind", `failures.ParseTable: line 1: unknown failure "never-made-kind" (declare a kind of your own with a failure directive first)`},
 		{"failure", `failures.ParseTable: line 1: failure takes a kind and an optional doc, got no kind`},
 		{"failure Tag-Immutable x", `failures.ParseTable: line 1: failure "Tag-Immutable", want a kebab-case name (lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 100 bytes)`},
 		{"failure tag-immutable\nfailure tag-immutable", `failures.ParseTable: line 2: second failure directive for tag-immutable`},

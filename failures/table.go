@@ -17,9 +17,10 @@ import (
 //
 // The zero values of Also, Codes and CodeOptional give the exact form of
 // earlier versions: one status and, when Codes is not empty, a body that
-// must carry one of the codes. For example, an invalid tag that the spec
-// lets a registry refuse with 400 or 404, with MANIFEST_INVALID or
-// TAG_INVALID or a body without a code:
+// must carry one of the codes. For example, a registry that refuses an
+// invalid tag with 400 or 404, with MANIFEST_INVALID or TAG_INVALID or a
+// body without a code (where [Spec] takes 400 or 404 with any body, since
+// the spec requires no code there):
 //
 //	Expectation{Status: 400, Also: []int{404},
 //		Codes: []string{CodeManifestInvalid, CodeTagInvalid}, CodeOptional: true}
