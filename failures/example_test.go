@@ -27,7 +27,8 @@ func ExampleNewFailure() {
 }
 
 // What the spec allows, and what one registry answers, for the same
-// refusal.
+// refusal. Spec's ", or success": the registry may also let this step
+// through and refuse at a later one (a call that meets no refusal fails).
 func ExampleSpec() {
 	for _, f := range []failures.Failure{failures.InvalidTag, failures.InvalidBlob, failures.DeleteDisabled} {
 		for _, s := range failures.Spec.StepsFor(f) {
@@ -41,11 +42,11 @@ func ExampleSpec() {
 		}
 	}
 	// Output:
-	// invalid-tag at put-manifest: spec 400 or 404; distribution 404
-	// invalid-tag at put-manifest-list: spec 400 or 404; distribution 404
-	// invalid-blob at put-manifest: spec 400 or 404 MANIFEST_BLOB_UNKNOWN; distribution 400 MANIFEST_BLOB_UNKNOWN
-	// delete-disabled at delete-blob: spec 400 or 405; distribution: no entry
-	// delete-disabled at delete-manifest: spec 400 or 405; distribution: no entry
+	// invalid-tag at put-manifest: spec 400 or 404, or success; distribution 404
+	// invalid-tag at put-manifest-list: spec 400 or 404, or success; distribution 404
+	// invalid-blob at put-manifest: spec 400 or 404 MANIFEST_BLOB_UNKNOWN, or success; distribution 400 MANIFEST_BLOB_UNKNOWN
+	// delete-disabled at delete-blob: spec 400 or 405, or success; distribution: no entry
+	// delete-disabled at delete-manifest: spec 400 or 405, or success; distribution: no entry
 }
 
 // The text form of a table: a file a test or the conformance program reads

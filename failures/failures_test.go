@@ -271,6 +271,11 @@ func TestExpectation(t *testing.T) {
 		{tagInvalid, 400, []string{CodeNameInvalid}, false, tagInvalidText},
 		{tagInvalid, 405, nil, false, tagInvalidText},
 		{Expectation{Status: 404, Codes: []string{CodeManifestUnknown}, CodeOptional: false}, 404, []string{}, false, "404 MANIFEST_UNKNOWN"},
+		// OrSuccess is the table's to apply: Matches judges the refusal.
+		{Expectation{Status: 401, Also: []int{403}, OrSuccess: true}, 403, nil, true, "401 or 403, or success"},
+		{Expectation{Status: 401, Also: []int{403}, OrSuccess: true}, 200, nil, false, "401 or 403, or success"},
+		{Expectation{Status: 400, Codes: []string{CodeManifestBlobUnknown}, OrSuccess: true}, 400, nil, false, "400 MANIFEST_BLOB_UNKNOWN, or success"},
+		{Expectation{Status: 400, Codes: []string{"A"}, CodeOptional: true, OrSuccess: true}, 400, nil, true, "400 A or no code, or success"},
 		// CodeOptional without codes changes nothing.
 		{Expectation{Status: 404, CodeOptional: true}, 404, []string{"X"}, true, "404"},
 	}
@@ -358,7 +363,8 @@ func TestRoundTrip(t *testing.T) {
 		Without(Auth, Unauthenticated).
 		With(PutManifest, InvalidTag, tagInvalid).
 		With(PutManifest, Failure("round-trip-undefined"), Expectation{Status: 409, Also: []int{412}}).
-		With(GetManifest, roundTripDefined, Expectation{Status: 451})
+		With(GetManifest, roundTripDefined, Expectation{Status: 451}).
+		With(Auth, Unauthorized, Expectation{Status: 401, Also: []int{403}, Codes: []string{CodeDenied}, CodeOptional: true, OrSuccess: true})
 	for _, tab := range []*Table{OCI, Spec, Quay, Distribution, custom, NewTable("")} {
 		var b strings.Builder
 		n, err := tab.WriteTo(&b)
@@ -389,6 +395,7 @@ put-manifest invalid-tag 400,404 none MANIFEST_INVALID TAG_INVALID
 failure tag-immutable   a push over an immutable tag
 put-manifest tag-immutable 409,412,403
 delete-manifest delete-disabled 405 UNSUPPORTED
+auth denied success,403
 `
 	got, err := ParseTable(strings.NewReader(text))
 	if err != nil {
@@ -401,7 +408,8 @@ delete-manifest delete-disabled 405 UNSUPPORTED
 		With(GetBlob, GeoBlocked, Expectation{Status: 403}).
 		With(PutManifest, InvalidTag, tagInvalid).
 		With(PutManifest, "tag-immutable", Expectation{Status: 409, Also: []int{412, 403}}).
-		With(DeleteManifest, DeleteDisabled, Expectation{Status: 405, Codes: []string{CodeUnsupported}})
+		With(DeleteManifest, DeleteDisabled, Expectation{Status: 405, Codes: []string{CodeUnsupported}}).
+		With(Auth, Denied, Expectation{Status: 403, OrSuccess: true})
 	if diff := cmp.Diff(tableState(want), tableState(got)); diff != "" {
 		t.Errorf("ParseTable mismatch (-want +got):\n%s", diff)
 	}
@@ -456,6 +464,9 @@ func TestParseTableErrors(t *testing.T) {
 		{"get-manifest unknown-tag 404,600", `failures.ParseTable: line 1: status 600, want 100..599`},
 		{"get-manifest unknown-tag 404 none", `failures.ParseTable: line 1: none without a code: write the statuses alone for an answer with any body`},
 		{"get-manifest unknown-tag 404 A none none", `failures.ParseTable: line 1: none given twice`},
+		{"get-manifest unknown-tag success", `failures.ParseTable: line 1: success without a status`},
+		{"get-manifest unknown-tag 404,success,success", `failures.ParseTable: line 1: success given twice`},
+		{"get-manifest unknown-tag 404,succes", `failures.ParseTable: line 1: status "succes", want three digits`},
 		{"get-manifest unknown-tag 4040", `failures.ParseTable: line 1: status "4040", want three digits`},
 		{"get-manifest unknown-tag +40", `failures.ParseTable: line 1: status "+40", want three digits`},
 		{"get-manifest unknown-tag 099", `failures.ParseTable: line 1: status 99, want 100..599`},
@@ -489,6 +500,7 @@ func FuzzParseTable(f *testing.F) {
 	f.Add("base spec\nput-manifest invalid-tag 400,404 MANIFEST_INVALID TAG_INVALID none\n")
 	f.Add("failure tag-immutable a push over\tan immutable tag\nput-manifest tag-immutable 409,412\nwithout put-manifest tag-immutable\n")
 	f.Add("get-manifest unknown-tag 404,400 none\nget-blob blob-unknown 404,404\n")
+	f.Add("auth unauthorized success,401,403 DENIED none\nping too-many-requests 429,success\n")
 	f.Add("base distribution\nname x\nsuccess cancel-upload 202\nwithout get-manifest unknown-tag\n")
 	f.Add("put-manifest missing-tag 400 TAG_INVALID NAME_INVALID\n# c\n\n")
 	f.Add("name \u00e9t\u00e9\nauth unauthenticated 401 \u00c9\n")

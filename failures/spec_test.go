@@ -257,6 +257,13 @@ func TestSpecWellFormed(t *testing.T) {
 			t.Errorf("Spec maps %s nowhere", f)
 		}
 	}
+	// Where a registry refuses is its choice: every entry lets its step
+	// succeed.
+	for _, en := range Spec.Entries() {
+		if !en.Expectation.OrSuccess {
+			t.Errorf("Spec %s at %s = %v, want OrSuccess", en.Failure, en.Step, en.Expectation)
+		}
+	}
 	// The codes Spec requires: MANIFEST_BLOB_UNKNOWN, the one refusal whose
 	// code a sentence requires, and the codes of invalid-manifest-in-list,
 	// which it makes optional.
@@ -265,7 +272,7 @@ func TestSpecWellFormed(t *testing.T) {
 		switch {
 		case len(e.Codes) == 0:
 		case en.Failure == InvalidManifestInList:
-			if want := (Expectation{Status: 400, Also: []int{404}, Codes: []string{CodeManifestBlobUnknown, CodeManifestInvalid}, CodeOptional: true}); !cmp.Equal(e, want) {
+			if want := (Expectation{Status: 400, Also: []int{404}, Codes: []string{CodeManifestBlobUnknown, CodeManifestInvalid}, CodeOptional: true, OrSuccess: true}); !cmp.Equal(e, want) {
 				t.Errorf("Spec %s at %s = %v, want %v", en.Failure, en.Step, e, want)
 			}
 		case !cmp.Equal(e.Codes, []string{CodeManifestBlobUnknown}) || e.CodeOptional:
@@ -282,6 +289,9 @@ func TestNoSetHoldsSuccess(t *testing.T) {
 		for _, en := range tab.Entries() {
 			if slices.Contains(en.Expectation.Statuses(), tab.Success(en.Step)) {
 				t.Errorf("%s: %s at %s = %v holds the step's success status %d", tab.Name(), en.Failure, en.Step, en.Expectation, tab.Success(en.Step))
+			}
+			if tab != Spec && en.Expectation.OrSuccess {
+				t.Errorf("%s: %s at %s = %v: an exact table with OrSuccess", tab.Name(), en.Failure, en.Step, en.Expectation)
 			}
 			if !en.Failure.Known() || !en.Failure.Valid() || en.Failure.Doc() == "" {
 				t.Errorf("%s maps %q, not a documented built-in kind", tab.Name(), en.Failure)

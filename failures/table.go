@@ -15,9 +15,9 @@ import (
 // carries (the codes of {"errors":[{"code":...}]}, such as
 // MANIFEST_UNKNOWN; see [CodeManifestUnknown] and the other constants).
 //
-// The zero values of Also, Codes and CodeOptional give the exact form of
-// earlier versions: one status and, when Codes is not empty, a body that
-// must carry one of the codes. For example, a registry that refuses an
+// The zero values of Also, Codes, CodeOptional and OrSuccess give the
+// exact form of earlier versions: one status and, when Codes is not empty,
+// a body that must carry one of the codes, at a step that must refuse. For example, a registry that refuses an
 // invalid tag with 400 or 404, with MANIFEST_INVALID or TAG_INVALID or a
 // body without a code (where [Spec] takes 400 or 404 with any body, since
 // the spec requires no code there):
@@ -41,6 +41,16 @@ type Expectation struct {
 	// error document without codes); an answer that carries codes must
 	// still carry one of Codes. Without Codes it changes nothing.
 	CodeOptional bool
+
+	// OrSuccess lets the step answer its success status instead: the
+	// registry may refuse here or at a later step at which the table maps
+	// the failure, and a client goes on as if the failure were not mapped
+	// here. Without it the step must refuse (the exact tables: Quay,
+	// Distribution). [Spec] sets it on every entry, since where a
+	// registry refuses is its choice; a call that meets no refusal at all
+	// still fails at its end. Matches does not read it: whether a status
+	// is the step's success is the table's to say ([Table.Success]).
+	OrSuccess bool
 }
 
 // Statuses returns the statuses e allows: Status, then Also. The caller
@@ -50,9 +60,10 @@ func (e Expectation) Statuses() []int {
 }
 
 // String formats e as its statuses joined with " or ", then its codes
-// joined with " or ", then "or no code" when CodeOptional: for example
-// "404 MANIFEST_UNKNOWN", "400 MANIFEST_INVALID or MANIFEST_BLOB_UNKNOWN"
-// or "400 or 404 MANIFEST_INVALID or TAG_INVALID or no code".
+// joined with " or ", then "or no code" when CodeOptional, then ", or
+// success" when OrSuccess: for example "404 MANIFEST_UNKNOWN", "400
+// MANIFEST_INVALID or MANIFEST_BLOB_UNKNOWN", "400 or 404 MANIFEST_INVALID
+// or TAG_INVALID or no code" or "401 or 403, or success".
 func (e Expectation) String() string {
 	var b strings.Builder
 	for i, s := range e.Statuses() {
@@ -61,12 +72,14 @@ func (e Expectation) String() string {
 		}
 		fmt.Fprint(&b, s)
 	}
-	if len(e.Codes) == 0 {
-		return b.String()
+	if len(e.Codes) > 0 {
+		b.WriteString(" " + strings.Join(e.Codes, " or "))
+		if e.CodeOptional {
+			b.WriteString(" or no code")
+		}
 	}
-	b.WriteString(" " + strings.Join(e.Codes, " or "))
-	if e.CodeOptional {
-		b.WriteString(" or no code")
+	if e.OrSuccess {
+		b.WriteString(", or success")
 	}
 	return b.String()
 }
@@ -113,7 +126,7 @@ func (e Expectation) check() error {
 // empty Also or Codes and CodeOptional false when there are no codes (it
 // changes nothing then): the form a table holds.
 func (e Expectation) normal() Expectation {
-	n := Expectation{Status: e.Status, CodeOptional: e.CodeOptional && len(e.Codes) > 0}
+	n := Expectation{Status: e.Status, CodeOptional: e.CodeOptional && len(e.Codes) > 0, OrSuccess: e.OrSuccess}
 	if len(e.Also) > 0 {
 		n.Also = slices.Clone(e.Also)
 	}

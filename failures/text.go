@@ -22,9 +22,11 @@ import (
 //	without STEP FAILURE               drop the entry for FAILURE at STEP (one the base had)
 //
 // STATUSES is one status or several joined by commas ("400,404": Status,
-// then Also). The CODEs are the codes of which the answer must carry one;
-// the word none among them is CodeOptional (an answer without a code
-// matches too), and needs at least one code beside it.
+// then Also); the word success among them is OrSuccess (the step may
+// succeed instead, "401,403,success"). The CODEs are the codes of which the
+// answer must carry one; the word none among them is CodeOptional (an
+// answer without a code matches too), and needs at least one code beside
+// it.
 //
 // A FAILURE must be a built-in kind, one made with [NewFailure] in the
 // program that reads the file, or one a failure directive declared on an
@@ -186,19 +188,36 @@ func parseStep(w string) (Step, error) {
 	return s, nil
 }
 
+// orSuccess is the word the text form writes for OrSuccess, among the
+// statuses.
+const orSuccess = "success"
+
 // parseExpectation reads the words STATUSES [CODE...] of an entry.
 func parseExpectation(words []string) (Expectation, error) {
-	var e Expectation
-	for i, w := range strings.Split(words[0], ",") {
-		status, err := parseStatus(w)
+	var (
+		e      Expectation
+		status bool
+	)
+	for _, w := range strings.Split(words[0], ",") {
+		if w == orSuccess {
+			if e.OrSuccess {
+				return Expectation{}, fmt.Errorf("%s given twice", orSuccess)
+			}
+			e.OrSuccess = true
+			continue
+		}
+		s, err := parseStatus(w)
 		if err != nil {
 			return Expectation{}, err
 		}
-		if i == 0 {
-			e.Status = status
+		if !status {
+			e.Status, status = s, true
 		} else {
-			e.Also = append(e.Also, status)
+			e.Also = append(e.Also, s)
 		}
+	}
+	if !status {
+		return Expectation{}, fmt.Errorf("%s without a status", orSuccess)
 	}
 	for _, c := range words[1:] {
 		if c == noCode {
@@ -265,6 +284,9 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 		statuses := make([]string, 0, 1+len(e.Expectation.Also))
 		for _, s := range e.Expectation.Statuses() {
 			statuses = append(statuses, strconv.Itoa(s))
+		}
+		if e.Expectation.OrSuccess {
+			statuses = append(statuses, orSuccess)
 		}
 		fmt.Fprintf(&b, "%-17s %-28s %s", e.Step, e.Failure, strings.Join(statuses, ","))
 		for _, c := range e.Expectation.Codes {
