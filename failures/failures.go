@@ -234,7 +234,10 @@ const (
 	// UploadUnknown: the upload session does not exist (cancelled, finished,
 	// expired, or never started). Code-3 BLOB_UPLOAD_UNKNOWN: "blob upload
 	// unknown to registry"; the Endpoints table lists 404 for end-5, end-6
-	// and end-13.
+	// and end-13. No sentence requires a registry to forget a session once
+	// it finished or was cancelled (CUE's ociregistry answers 204 to the
+	// status of a finished one): a test that expects this kind there
+	// demands more than the spec.
 	UploadUnknown Failure = "upload-unknown"
 
 	// DigestInvalid: the digest a client names does not match the content

@@ -257,7 +257,8 @@ func specTable() *Table {
 	// An upload session that does not exist: code-3 BLOB_UPLOAD_UNKNOWN
 	// "blob upload unknown to registry"; the Endpoints table's failures:
 	// end-5 (PATCH) 404 (416 is for ranges), end-13 (GET) 404, end-6 (PUT)
-	// 404 and 400. Cancel is not in v1.1: 404.
+	// 404 and 400. Cancel is not in v1.1: 404. (No sentence requires a
+	// refusal of a session that finished or was cancelled.)
 	add(UploadUnknown, set(404), UploadChunk, UploadStatus, CancelUpload)
 	add(UploadUnknown, set(400, 404), FinishUpload)
 
