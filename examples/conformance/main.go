@@ -223,14 +223,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// specTable is the table of what the spec permits: the default for -url
-// and for the registries of other lineages (ggcr, cue).
-var specTable = failures.OCI // TODO(lead): failures.Spec
 
 func loadTable(name string) (*failures.Table, error) {
 	switch name {
 	case "spec":
-		return specTable, nil
+		return failures.Spec, nil
 	case "quay":
 		return failures.Quay, nil
 	case "distribution":
@@ -503,7 +500,7 @@ func urlTarget(ctx context.Context, o *options, stderr io.Writer) (*conformance.
 	fmt.Fprintf(stderr, "conformance: capabilities used: %s\n", strings.Join(capNames(caps), ","))
 
 	t := &conformance.Target{Name: o.url, URL: o.url, Users: users, Capabilities: caps, Known: map[string]string{}}
-	t.Table = specTable
+	t.Table = failures.Spec
 	if source == "probed" {
 		pc, err := conftarget.PreloadRaw(ctx, t)
 		if err != nil {

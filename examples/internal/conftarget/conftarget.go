@@ -157,7 +157,7 @@ func NewOpen(ctx context.Context, name, url string) (*conformance.Target, error)
 	t := &conformance.Target{
 		Name:         name,
 		URL:          url,
-		Table:        failures.OCI, // TODO(lead): failures.Spec
+		Table:        failures.Spec,
 		Users:        map[conformance.Role]conformance.User{conformance.Owner: OpenOwner(OwnerNamespace)},
 		Capabilities: Capabilities(name, false),
 		Known:        Deviations(name),
