@@ -208,8 +208,6 @@ func TestPullManifestDigestMismatch(t *testing.T) {
 			fmt.Sprintf("GET /v2/%s/manifests/latest = 200, Docker-Content-Digest %s, want %s (the body's) (get-manifest)", pullRepo, other.digest, b.digest)},
 		{"header is not the ref", string(b.digest), other.digest,
 			fmt.Sprintf("GET /v2/%s/manifests/%s = 200, Docker-Content-Digest %s, want %s (get-manifest)", pullRepo, b.digest, other.digest, b.digest)},
-		{"header missing", "latest", "",
-			fmt.Sprintf(`GET /v2/%s/manifests/latest = 200, Docker-Content-Digest "", want the manifest's digest (get-manifest)`, pullRepo)},
 		{"header not a digest", "latest", "sha256:zz",
 			fmt.Sprintf(`GET /v2/%s/manifests/latest = 200, Docker-Content-Digest "sha256:zz", want a digest (get-manifest)`, pullRepo)},
 	}
@@ -566,4 +564,57 @@ func (f *fakeRegistry) takeRequests() []string {
 	r := f.requests
 	f.requests = nil
 	return r
+}
+
+// TestPullWithoutDigestHeader: Docker-Content-Digest is OPTIONAL: without
+// it Pull and PullList compute the digest from the body (the schema1
+// payload's), and still check a digest ref and the list pushed.
+func TestPullWithoutDigestHeader(t *testing.T) {
+	images := fixtures.Basic()
+	ctx := context.Background()
+	for _, s := range []Schema{Schema2, OCI, Schema1} {
+		t.Run(fmt.Sprint(s), func(t *testing.T) {
+			b := buildImage(t, s, pullRepo, "latest", images)
+			m := newMemRegistry(t, pullRepo)
+			m.put("latest", b)
+			for ref, mm := range m.manifests {
+				mm.digest = ""
+				m.manifests[ref] = mm
+			}
+			res, err := memClient(t, m).Pull(ctx, pullRepo, []string{"latest", string(b.digest)}, images, WithSchema(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pm := range res.Manifests {
+				if pm.Digest != b.digest || !pm.DigestComputed {
+					t.Errorf("Pull %s: Digest %s, computed %v, want %s computed", pm.Ref, pm.Digest, pm.DigestComputed, b.digest)
+				}
+			}
+		})
+	}
+	t.Run("list", func(t *testing.T) {
+		a := buildImage(t, Schema2, pullRepo, "", images)
+		list := buildList(t, schema2.Docker, []builtImage{a}, []string{"linux/amd64"})
+		m := newMemRegistry(t, pullRepo)
+		m.put("", a)
+		m.put("multi", list)
+		for ref, mm := range m.manifests {
+			mm.digest = ""
+			m.manifests[ref] = mm
+		}
+		c := memClient(t, m)
+		res, err := c.PullList(ctx, pullRepo, []string{"multi"}, list.digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl := res.Lists[0]; pl.Digest != list.digest || !pl.DigestComputed || pl.Children[0].Digest != a.digest || !pl.Children[0].DigestComputed {
+			t.Errorf("PullList = %s (computed %v), child %s, want %s computed, child %s", pl.Digest, pl.DigestComputed, pl.Children[0].Digest, list.digest, a.digest)
+		}
+		// The list pushed is still checked, against the body.
+		_, err = c.PullList(ctx, pullRepo, []string{"multi"}, a.digest)
+		want := fmt.Sprintf("GET /v2/%s/manifests/multi = 200, body digest %s, want %s (the list pushed) (get-manifest-list)", pullRepo, list.digest, a.digest)
+		if err == nil || err.Error() != want {
+			t.Errorf("PullList wanting another digest: %v\nwant %s", err, want)
+		}
+	})
 }
