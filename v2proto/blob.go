@@ -243,23 +243,31 @@ func (e *ChunkMinLengthError) Error() string {
 // PushBlob uploads blob to the repository name ("ns/repo", of any depth)
 // and checks every answer:
 //
-//  1. HEAD /v2/<name>/blobs/<digest> (blob-head-check) must answer 404,
-//     unless WithSkipHeadChecks;
+//  1. HEAD /v2/<name>/blobs/<digest> (blob-head-check): 404 (absent) or
+//     200 (present: the blob is skipped, BlobResult.Skipped, and PushBlob
+//     returns), as real clients do. WithBlobsAbsent makes only 404 do;
+//     WithSkipHeadChecks leaves the step out; a blob WithMounts names
+//     skips it unless WithBlobsAbsent;
 //  2. for a blob WithMounts names, POST ?mount=&from= (mount-blob): 201
-//     (with Docker-Content-Digest and Location) completes it, 202 offers a
-//     session to upload through;
+//     completes it, 202 offers a session to upload through;
 //  3. otherwise POST /v2/<name>/blobs/uploads/ (start-upload): 202 with
-//     Location and Docker-Upload-UUID (or 201 for UploadPostDigest);
+//     Location (or 201 for UploadPostDigest);
 //  4. the bytes in the call's UploadStyle; every request goes to the
 //     Location of the latest answer (relative or absolute), PATCH answers
-//     must carry the Range of the bytes received ("0-<last byte>"), and
-//     upload-status answers (204) the same Range and Docker-Upload-UUID;
-//  5. PUT <Location>?digest= (finish-upload): 201 with Docker-Content-Digest
-//     equal to the digest, and Location;
-//  6. HEAD of the blob (head-blob): 200 with that Docker-Content-Digest and
-//     Content-Length equal to the size;
+//     must carry Location and the Range of the bytes received
+//     ("0-<last byte>"), and upload-status answers (204) the same Range;
+//  5. PUT <Location>?digest= (finish-upload): 201 with Location;
+//  6. HEAD of the blob (head-blob): 200;
 //  7. GET of the blob (get-blob), unless WithSkipBlobChecks: 200, and the
 //     content, read as a stream and hashed, must have the digest and size.
+//
+// What the spec makes OPTIONAL is checked only when present, and a wrong
+// value is an error: Docker-Upload-UUID (every answer of the session must
+// repeat the first one's), Docker-Content-Digest (at every step, it must
+// name the blob, in its algorithm or in another one, checked by hashing
+// the blob), and the Content-Length of HEAD answers (the size). A 201
+// without Location (steps 2, 3 and 5) is recorded in BlobResult.Tolerated
+// and the upload goes on; see there.
 //
 // Bodies stream from blob.Open with their Content-Length set.
 // WithCancelUpload replaces steps 5 to 7 by the cancel checks. The token
