@@ -131,9 +131,9 @@ type pushNode struct {
 //  3. the distinct blobs of every Content are uploaded as PushBlobs
 //     does: each HEADed first and skipped when present
 //     (PushResult.Skipped), unless WithBlobsAbsent or WithSkipHeadChecks;
-//  4. the manifests are put children first: every Content after its
-//     Children and its Subject (when the push has it), otherwise in the
-//     order given. A Content without Tags is put once by digest; one with
+//  4. the manifests are put children first, depth first: every Content
+//     after its Children (in their order) and then its Subject (when the
+//     push has it), otherwise in the order given. A Content without Tags is put once by digest; one with
 //     Tags at each tag (at its digest, once per tag, with
 //     WithPushByDigest), with its media type as Content-Type (or
 //     WithManifestContentType's, for the tagged ones). Each PUT must
