@@ -43,7 +43,8 @@ type Content struct {
 	// subject it does not have).
 	Subject digest.Digest
 	// Tags are the tags the manifest is put at, in order. A Content
-	// without tags is put once, by digest.
+	// without tags is put once, by digest. A tag "" is put as it is
+	// (PUT /v2/<name>/manifests/), for a test of that refusal.
 	Tags []string
 }
 
@@ -288,11 +289,14 @@ func (c *Client) pushNodes(ctx context.Context, cl *call, name string, blobs []B
 		}
 		tags := n.tags
 		if len(tags) == 0 {
+			// Push and PushList without tags (WithPushByDigest).
 			tags = []string{""}
 		}
 		for _, t := range tags {
+			// A tag "" is put as it is (PUT /v2/<name>/manifests/), as a
+			// test of that refusal asks.
 			ref := t
-			if cl.push.byDigest || t == "" {
+			if cl.push.byDigest {
 				ref = string(n.b.Digest)
 			}
 			b := *n.b

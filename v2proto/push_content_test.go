@@ -360,3 +360,20 @@ func TestPushManifestTolerates(t *testing.T) {
 		t.Errorf("PushManifest answered with the sha512 digest: %+v, %v", res, err)
 	}
 }
+
+// TestPushEmptyTag: a tag "" is put as it is, not by digest (Quay's
+// test_tag_validaton[""] expects the registry to refuse that PUT).
+func TestPushEmptyTag(t *testing.T) {
+	ctx := context.Background()
+	f := newPushFake(t)
+	if _, err := f.client(t).Push(ctx, "r", []string{""}, fixtures.Basic()); err != nil {
+		t.Fatal(err)
+	}
+	a := imageContent(t, Schema2, fixtures.Basic(), "")
+	if _, err := f.client(t).PushContent(ctx, "r", []Content{a}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"", ""}, manifestPuts(f, "r")); diff != "" {
+		t.Errorf("PUTs (-want +got):\n%s", diff)
+	}
+}
