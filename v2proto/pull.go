@@ -75,7 +75,8 @@ type PulledManifest struct {
 //     the OCI manifest and index types; Schema1, no Accept header, as the
 //     original client (WithAccept replaces these). The registry must answer
 //     200 with a body of at most MaxManifestBody bytes, a Content-Type that
-//     names a manifest type and agrees with the body (of the schema1 family
+//     (when present; without one the body's kind is taken) names a
+//     manifest type and agrees with the body (of the schema1 family
 //     for a Schema1 pull; of the schema's family with
 //     WithRequireMatchingType), and, when it has one, a
 //     Docker-Content-Digest that is the body's digest, or for schema1 its
@@ -190,12 +191,21 @@ func parsePulled(a *manifestAnswer, schema Schema, requireType bool) (*PulledMan
 	computed := m.Digest == ""
 	ct := strconv.Quote(clipText(m.ContentType))
 	ctKind := schema2.KindOf(m.ContentType)
-	if ctKind == schema2.KindUnknown {
+	// "In a successful response, the Content-Type header will indicate
+	// the type of the returned manifest." (Pulling manifests): a
+	// Content-Type that is there must name a manifest type, of the body's
+	// kind ("If the manifest has a mediaType field, clients SHOULD reject
+	// unless the mediaType field's value matches the type specified by the
+	// Content-Type header."); without one, the body tells the kind.
+	if ctKind == schema2.KindUnknown && m.ContentType != "" {
 		return nil, rerr("Content-Type", ct, "a manifest media type")
 	}
 	kind, err := schema2.Detect(m.ContentType, m.Bytes)
 	if err != nil {
 		return nil, rerr("body", strconv.Quote(clipText(err.Error())), "a manifest of its Content-Type")
+	}
+	if ctKind == schema2.KindUnknown {
+		ctKind = kind
 	}
 	if want, ok := wantedKinds(schema, requireType); ok && ctKind != want[0] && ctKind != want[1] {
 		return nil, rerr("Content-Type", ct, fmt.Sprintf("%q or %q (%s pull)", want[0].MediaType(), want[1].MediaType(), schema))

@@ -45,7 +45,8 @@ type PulledList struct {
 //
 //  1. get-manifest-list: GET /v2/<name>/manifests/<ref> with the Accept of
 //     the Docker manifest list and the OCI index. The registry must answer
-//     200 with a list type as Content-Type, a body of that type of at most
+//     200 with a list type as Content-Type (or none, and a body that is a
+//     list or index), a body of that type of at most
 //     MaxManifestBody bytes that parses (package schema2), and, when
 //     it has one, a Docker-Content-Digest that is the body's digest; when
 //     want is not "" (the digest of the list as pushed), the header or,
@@ -117,12 +118,23 @@ func (c *Client) pullListOne(ctx context.Context, cl *call, name, ref string, wa
 		return nil, false, rerr(what, string(got), string(want)+" (the list pushed)")
 	}
 	ct := strconv.Quote(clipText(m.ContentType))
-	if !schema2.KindOf(m.ContentType).IsIndex() {
+	// "In a successful response, the Content-Type header will indicate
+	// the type of the returned manifest.": one that is there must name a
+	// list or index; without one, the body tells its kind.
+	mt := m.ContentType
+	if mt == "" {
+		kind, err := schema2.Detect("", m.Bytes)
+		if err != nil || !kind.IsIndex() {
+			return nil, false, rerr("body", fmt.Sprintf("%v (no Content-Type)", kind), "a manifest list or an OCI index")
+		}
+		mt = kind.MediaType()
+	}
+	if !schema2.KindOf(mt).IsIndex() {
 		return nil, false, rerr("Content-Type", ct, strconv.Quote(schema2.MediaTypeManifestList)+" or "+strconv.Quote(schema2.KindOCIIndex.MediaType()))
 	}
-	doc, err := schema2.Parse(m.ContentType, m.Bytes)
+	doc, err := schema2.Parse(mt, m.Bytes)
 	if err != nil {
-		return nil, false, rerr("body", strconv.Quote(clipText(err.Error())), "a valid "+schema2.KindOf(m.ContentType).String())
+		return nil, false, rerr("body", strconv.Quote(clipText(err.Error())), "a valid "+schema2.KindOf(mt).String())
 	}
 	ix := doc.(*schema2.Index)
 	pl := &PulledList{RawManifest: *m, Kind: ix.Kind(), Index: ix, DigestComputed: computed}

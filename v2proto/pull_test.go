@@ -618,3 +618,48 @@ func TestPullWithoutDigestHeader(t *testing.T) {
 		}
 	})
 }
+
+// TestPullWithoutContentType: a manifest answered without Content-Type is
+// taken for the kind its body has; one whose Content-Type names no
+// manifest type is still refused.
+func TestPullWithoutContentType(t *testing.T) {
+	ctx := context.Background()
+	images := fixtures.Basic()
+	a := buildImage(t, OCI, pullRepo, "", images)
+	list := buildList(t, schema2.OCI, []builtImage{a}, []string{"linux/amd64"})
+	m := newMemRegistry(t, pullRepo)
+	m.put("latest", a)
+	m.put("multi", list)
+	for ref, mm := range m.manifests {
+		mm.mediaType = ""
+		m.manifests[ref] = mm
+	}
+	c := memClient(t, m)
+	res, err := c.Pull(ctx, pullRepo, []string{"latest"}, images, WithSchema(OCI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pm := res.Manifests[0]; pm.Kind != schema2.KindOCIManifest || pm.ContentType != "" {
+		t.Errorf("Pull: kind %v, Content-Type %q, want an OCI manifest without Content-Type", pm.Kind, pm.ContentType)
+	}
+	lr, err := c.PullList(ctx, pullRepo, []string{"multi"}, list.digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl := lr.Lists[0]; pl.Kind != schema2.KindOCIIndex || len(pl.Children) != 1 {
+		t.Errorf("PullList: kind %v, %d children, want an OCI index of 1", pl.Kind, len(pl.Children))
+	}
+	// Without Content-Type, an image is not a list.
+	if _, err := c.PullList(ctx, pullRepo, []string{"latest"}, ""); err == nil {
+		t.Error("PullList of an image without Content-Type: nil error")
+	}
+	for ref, mm := range m.manifests {
+		mm.mediaType = "application/json"
+		m.manifests[ref] = mm
+	}
+	_, err = c.Pull(ctx, pullRepo, []string{"latest"}, images, WithSchema(OCI))
+	want := fmt.Sprintf(`GET /v2/%s/manifests/latest = 200, Content-Type "application/json", want a manifest media type (get-manifest)`, pullRepo)
+	if err == nil || err.Error() != want {
+		t.Errorf("Pull with Content-Type application/json: %v\nwant %s", err, want)
+	}
+}
