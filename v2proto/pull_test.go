@@ -526,8 +526,14 @@ func TestPullContext(t *testing.T) {
 		if !strings.Contains(r.URL.Path, "/blobs/") {
 			return false
 		}
-		w.Header().Set("Content-Length", "1000000")
-		w.Write([]byte("partial"))
+		// The blob's own length, so that the client reads the body (and
+		// blocks) rather than refusing the length at once.
+		_, d, _ := strings.Cut(r.URL.Path, "/blobs/")
+		m.mu.Lock()
+		l := m.blobs[digest.Digest(d)]
+		m.mu.Unlock()
+		w.Header().Set("Content-Length", fmt.Sprint(l.Size()))
+		w.Write([]byte("p"))
 		w.(http.Flusher).Flush()
 		started <- struct{}{}
 		<-r.Context().Done()
