@@ -275,7 +275,9 @@ func (c *Client) pushNodes(ctx context.Context, cl *call, name string, blobs []B
 			res.Skipped = append(res.Skipped, r.Digest)
 		}
 	}
-	if !allFinished(results) {
+	// WithCancelUpload puts no manifest, even when every blob was there
+	// (skipped, so nothing was canceled).
+	if cl.push.cancel || !allFinished(results) {
 		return res, nil
 	}
 	for _, n := range nodes {

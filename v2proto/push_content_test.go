@@ -377,3 +377,24 @@ func TestPushEmptyTag(t *testing.T) {
 		t.Errorf("PUTs (-want +got):\n%s", diff)
 	}
 }
+
+// TestPushCancelPresent: with WithCancelUpload no manifest is put, even
+// when every blob was already there (skipped, nothing to cancel).
+func TestPushCancelPresent(t *testing.T) {
+	ctx := context.Background()
+	f := newPushFake(t)
+	c := f.client(t)
+	if _, err := c.Push(ctx, "r", []string{"a"}, fixtures.Basic()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Push(ctx, "r", []string{"b"}, fixtures.Basic(), WithCancelUpload())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete || len(res.Manifests) != 0 || len(res.Skipped) != len(res.Blobs) {
+		t.Errorf("Push(WithCancelUpload) of present blobs = %+v, want every blob skipped and no manifest", res)
+	}
+	if diff := cmp.Diff([]string{"a"}, manifestPuts(f, "r")); diff != "" {
+		t.Errorf("PUTs (-want +got):\n%s", diff)
+	}
+}

@@ -104,8 +104,9 @@ func WithMounts(mounts map[digest.Digest]string) CallOption {
 // or chunks; none for UploadPostPut): DELETE of the upload session
 // (cancel-upload, 204), then GET of it (upload-status, which must answer
 // 404) and a HEAD of the blob (blob-head-check, 404). The blob is not
-// finished, and Push and PushList put no manifest (Quay's
-// cancel_blob_upload). Without WithScopes the call's token also asks for
+// finished, and Push, PushList and PushContent put no manifest (Quay's
+// cancel_blob_upload). A blob the HEAD before the upload finds is skipped,
+// not canceled (BlobResult.Skipped); WithBlobsAbsent refuses it instead. Without WithScopes the call's token also asks for
 // the delete action, which distribution requires to cancel an upload.
 // With UploadPostDigest, only a session the registry opened (202) is
 // canceled; a blob its POST completed stays.
