@@ -301,8 +301,9 @@ func (c *Client) PushBlob(ctx context.Context, name string, blob Blob, opts ...C
 // PushBlobs uploads the distinct blobs of blobs (by digest; the first of
 // each digest) as PushBlob does, up to WithUploadConcurrency at once (one
 // at a time when the call expects a failure), and returns their results
-// in the order of first appearance. It stops at the first error, which it
-// returns; it returns nil, nil when the call's expected failure is met.
+// in the order of first appearance (a blob the HEAD found is among them,
+// Skipped). It stops at the first error, which it returns; it returns nil,
+// nil when the call's expected failure is met.
 func (c *Client) PushBlobs(ctx context.Context, name string, blobs []Blob, opts ...CallOption) (res []*BlobResult, err error) {
 	cl := c.newCall("PushBlobs", opts)
 	defer func() {

@@ -60,8 +60,8 @@ type PulledManifest struct {
 	// PullResult.image_ids); "" otherwise.
 	V1ID string
 	// Blobs are the blobs fetched and verified, in manifest order, each
-	// once: for schema2 and OCI the config first. Foreign layers, which the
-	// registry answered 404 for, are not among them.
+	// once: for schema2 and OCI the config first. A foreign layer is among
+	// them only when the registry served it (rather than 404).
 	Blobs []digest.Digest
 }
 
@@ -97,7 +97,8 @@ type PulledManifest struct {
 // images, base first): a schema2 or OCI manifest lists the layers of the
 // images that are not Empty, in order (empty layers are not referenced), a
 // schema1 manifest lists every image's layer; and for an image with a
-// foreign layer (Image.URLs) the registry must answer 404 at get-blob. An
+// foreign layer (Image.URLs) the registry must answer 404 at get-blob, or
+// serve its bytes (which are checked; see PulledManifest.Blobs). An
 // index cannot match images. A schema1 manifest converted by the registry
 // from another format carries the registry's v1 ids, which are not
 // compared.

@@ -151,22 +151,30 @@ func checkBlobDigest(fn string, d digest.Digest) error {
 	return nil
 }
 
-// fetchBlob runs one get-blob exchange for f and checks the answer: 404
-// for a foreign layer, else 200 with f's bytes, streamed to w (nil
-// discards them) through a hash.
+// fetchBlob runs one get-blob exchange for f and checks the answer: 200
+// with f's bytes, streamed to w (nil discards them) through a hash, or,
+// for a foreign layer, 404 (nil info) as well.
 func (c *Client) fetchBlob(ctx context.Context, cl *call, name string, f blobFetch, w io.Writer) (*BlobInfo, bool, error) {
 	req, err := c.newRequest(ctx, http.MethodGet, "/v2/"+name+"/blobs/"+string(f.digest), nil)
 	if err != nil {
 		return nil, false, err
 	}
 	cl.setRemoteAddr(req)
+	var also []int
 	if f.notFound {
-		stop, err := c.exchangeGone(ctx, cl, failures.GetBlob, req)
-		return nil, stop, err
+		// A foreign layer was never uploaded: the registry answers 404,
+		// or serves it (the image spec's urls "specifies a list of URIs
+		// from which this object MAY be downloaded"; no sentence forbids
+		// the registry to be one), and then its bytes are checked.
+		also = []int{http.StatusNotFound}
 	}
-	resp, stop, err := c.exchange(ctx, cl, failures.GetBlob, req)
+	resp, stop, err := c.exchange(ctx, cl, failures.GetBlob, req, also...)
 	if err != nil || stop {
 		return nil, stop, err
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		drain(resp.Body)
+		return nil, false, nil
 	}
 	defer resp.Body.Close()
 	info, err := c.readBlob(cl, failures.GetBlob, req, resp, f.digest, f.size, w)
