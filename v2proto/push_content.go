@@ -43,8 +43,11 @@ type Content struct {
 	// subject it does not have).
 	Subject digest.Digest
 	// Tags are the tags the manifest is put at, in order. A Content
-	// without tags is put once, by digest. A tag "" is put as it is
-	// (PUT /v2/<name>/manifests/), for a test of that refusal.
+	// without tags is put once, by digest. Each tag is put as it is: the
+	// manifest's digest among them puts it by digest as well (the OCI
+	// workflow puts every manifest by digest, then the tagged ones by
+	// tag), and a tag "" is PUT /v2/<name>/manifests/, for a test of that
+	// refusal.
 	Tags []string
 }
 

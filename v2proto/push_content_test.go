@@ -398,3 +398,19 @@ func TestPushCancelPresent(t *testing.T) {
 		t.Errorf("PUTs (-want +got):\n%s", diff)
 	}
 }
+
+// TestPushContentDigestAsTag: a tag that is the manifest's digest puts it
+// by digest, before its tag, as the OCI workflow does.
+func TestPushContentDigestAsTag(t *testing.T) {
+	ctx := context.Background()
+	f := newPushFake(t)
+	a := imageContent(t, OCI, fixtures.Basic())
+	a.Tags = []string{string(a.Digest), "latest"}
+	res, err := f.client(t).PushContent(ctx, "r", []Content{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{string(a.Digest), "latest"}, manifestPuts(f, "r")); diff != "" || len(res.Manifests) != 2 {
+		t.Errorf("%d results; PUTs (-want +got):\n%s", len(res.Manifests), diff)
+	}
+}
