@@ -54,14 +54,17 @@ type PushedManifest struct {
 	Put ManifestResult
 }
 
-// A PushResult is what Push or PushList built, uploaded and put.
+// A PushResult is what Push, PushList or PushContent built, uploaded and
+// put.
 type PushResult struct {
 	// Manifests are the manifests put per tag, in the order of the tags
 	// (one entry, with Tag "", for a push by digest without tags). For
-	// PushList these are the list.
+	// PushList these are the list; for PushContent the Contents with tags,
+	// one entry per tag, in the order they were put.
 	Manifests []*PushedManifest
-	// Children are the children of a list, put by digest before it, in
-	// that order (PushList only).
+	// Children are the manifests put once by digest before those: the
+	// children of a list (PushList), the Contents without tags
+	// (PushContent), in the order they were put.
 	Children []*PushedManifest
 	// Blobs are the results of the blob uploads, distinct, in first-use
 	// order, skipped ones included.
