@@ -171,7 +171,8 @@ func runStateRegistryReadOnly(e *Env) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), fmtS2, exp); err != nil {
+	// Quay's push demands each blob absent first (blob-head-check 404).
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), fmtS2, exp, v2proto.WithBlobsAbsent()); err != nil {
 		return err
 	}
 	_, err = e.pull(repo, []string{"latest"}, fixtures.Basic(), fmtS2)
