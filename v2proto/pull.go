@@ -162,6 +162,9 @@ func (c *Client) pullOne(ctx context.Context, cl *call, name, ref string, types 
 	if err != nil {
 		return nil, false, err
 	}
+	if err := cl.checkConfigSize(pm, a.rerr); err != nil {
+		return nil, false, err
+	}
 	fetches, err := blobPlan(pm, images, a.rerr)
 	if err != nil {
 		return nil, false, err

@@ -88,13 +88,12 @@ func TestHostileConfigSize(t *testing.T) {
 		}
 	}
 	rules := []faultreg.Rule{{Step: failures.GetManifest, Fault: huge}}
-	const pending = "Pull does not call checkConfigSize yet (pull.go pullOne, engineer A)"
 	getM := "GET /v2/hostile/repo/manifests/latest = 200, config.size 1099511627776, "
 	e.run(t, []hostileCase{
-		{name: "1 TiB config", rules: rules, call: pull(), deadline: hostileDeadline, pending: pending,
+		{name: "1 TiB config", rules: rules, call: pull(), deadline: hostileDeadline,
 			kind: "response", step: failures.GetManifest,
 			want: getM + fmt.Sprintf("want at most %d (WithMaxConfigSize) (get-manifest)", DefaultMaxConfigSize)},
-		{name: "1 TiB config, cap of 1 KiB", rules: rules, call: pull(WithMaxConfigSize(1 << 10)), deadline: hostileDeadline, pending: pending,
+		{name: "1 TiB config, cap of 1 KiB", rules: rules, call: pull(WithMaxConfigSize(1 << 10)), deadline: hostileDeadline,
 			kind: "response", step: failures.GetManifest,
 			want: getM + "want at most 1024 (WithMaxConfigSize) (get-manifest)"},
 	})
