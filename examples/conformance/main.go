@@ -223,7 +223,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-
 func loadTable(name string) (*failures.Table, error) {
 	switch name {
 	case "spec":
