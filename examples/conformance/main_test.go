@@ -140,12 +140,12 @@ func TestCapabilitiesOverride(t *testing.T) {
 	}
 	wantExit(t, code, stdout, stderr)
 
-	code, stdout, stderr = runProgram(t, "-url", url, "-capabilities", "untagged,delete", "-run", "^ping$")
+	code, stdout, stderr = runProgram(t, "-url", url, "-capabilities", "post-digest,delete", "-run", "^ping$")
 	if !strings.Contains(stderr, "nothing probed") || strings.Contains(stderr, "probe:") {
 		t.Errorf("-capabilities as a full list: probes ran, want none:\n%s", stderr)
 	}
-	if !strings.Contains(stderr, "capabilities used: untagged,delete\n") {
-		t.Errorf("-capabilities untagged,delete: stderr does not say those are used:\n%s", stderr)
+	if !strings.Contains(stderr, "capabilities used: post-digest,delete\n") {
+		t.Errorf("-capabilities post-digest,delete: stderr does not say those are used:\n%s", stderr)
 	}
 	wantExit(t, code, stdout, stderr)
 
@@ -244,7 +244,7 @@ func TestNothingPushes(t *testing.T) {
 	if countsRE.MatchString(stdout) {
 		t.Errorf("the suite ran:\n%s", stdout)
 	}
-	code, _, stderr = runProgram(t, "-url", reg.URL, "-capabilities", "auth,untagged")
+	code, _, stderr = runProgram(t, "-url", reg.URL, "-capabilities", "auth,delete")
 	if code != 2 || !strings.Contains(stderr, "-owner") {
 		t.Errorf("-url with -capabilities auth,... and no -owner = exit %d, stderr:\n%s\nwant exit 2 asking for -owner", code, stderr)
 	}

@@ -27,6 +27,14 @@ const (
 		`the registry serves 206 to "bytes=0-4", so it supports ranges, and RFC 9110 section 14`
 	specEmptyReferrers = `Listing referrers: "If a query results in no matching referrers, an empty manifest ` +
 		`list MUST be returned."`
+	specNotInRepo = `Checking if content exists in the registry: "If the blob or manifest is not found in the ` +
+		`repository, the response code MUST be ` + "`404 Not Found`" + `."`
+	specManifest201Location = `Pushing manifests: "Upon a successful upload, the registry MUST return response ` +
+		`code ` + "`201 Created`" + `, and MUST have the following header: Location: <location>"`
+	specNZero = `Listing tags: "When ` + "`n`" + ` is zero, this endpoint MUST return an empty list, and MUST ` +
+		`NOT include a ` + "`Link`" + ` header."`
+	specErrorCode = `Error codes: "If the response body is in JSON format, it MUST have the following format" and ` +
+		`"The ` + "`code`" + ` field MUST be one of the following" (the table of 14 codes)`
 	specDigestInvalid = `Endpoints: end-4b (POST ?digest=) fails with 400 or 404, and Error codes: code-4 ` +
 		"`DIGEST_INVALID`" + ` "provided digest did not match uploaded content"; a 5xx blames the server for a client's error`
 )
@@ -60,6 +68,10 @@ var ggcrDeviations = map[string]string{
 	"valid-digest-mismatch": "a manifest PUT under a digest that is not its own is accepted (201); " +
 		specDigestEqual,
 	"valid-digest-malformed": "PUT /manifests/sha256:baddigeststring is accepted (201); " + specReference,
+	"read-blob-other-repo": "a blob pushed to one repository answers 200 in every other (one blob store for " +
+		"all repositories); " + specNotInRepo,
+	"oci-image":             "a manifest PUT answers 201 without Location; " + specManifest201Location,
+	"del-manifest-head-tag": "HEAD of a tag answers 200 after its manifest is deleted by digest; " + specDeletedTag,
 	"sha512-manifests": "a manifest PUT by its sha512 digest answers Docker-Content-Digest with its sha256 " +
 		"digest; " + specDigestEqual,
 	"del-blob": "a second DELETE of a blob answers 500, not 404; " + specBlobDelete404,
@@ -96,6 +108,10 @@ var cueDeviations = map[string]string{
 	"del-manifest-drops-tag": "after its manifest is deleted by digest, a tag stays listed and HEAD on it " +
 		"answers 200; " + specDeletedTag,
 	"valid-missing-blob-ref/oci": "an OCI manifest whose blobs are absent gets 500 UNKNOWN; " + specBlobUnknown,
+	"del-manifest-head-tag":      "HEAD of a tag answers 200 after its manifest is deleted by digest; " + specDeletedTag,
+	"tags-paging-n-zero":         "tags/list?n=0 lists every tag; " + specNZero,
+	"valid-digest-malformed": "PUT /manifests/sha256:baddigeststring answers 404 with the code UNKNOWN, which " +
+		"is not a code of the spec; " + specErrorCode,
 	"valid-missing-blob-ref/oci-sparse": "an OCI manifest whose blobs are absent gets 500 UNKNOWN; " +
 		specBlobUnknown,
 	"list-missing-child/oci-sparse": "an OCI index whose child is absent gets 500 UNKNOWN; " + specBlobUnknown,
