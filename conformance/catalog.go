@@ -81,7 +81,7 @@ func runCatPaging(e *Env) error {
 			// Link is not promised: the pages are walked with last.
 			all, err := e.walkByLast(Owner, failures.Catalog, "/v2/_catalog", "repositories", n, "", "registry:catalog:*")
 			if err != nil {
-				return err
+				return skipIfLastIgnored(e, err)
 			}
 			names, dups = all, duplicates(all)
 		}

@@ -280,9 +280,9 @@ func familyOf(name string) family {
 // see the README of package conformance for the measurements):
 //
 //   - distribution (v3, 2.8, Debian's 2.8.2): auth, token, roles, cancel, range, mount, delete,
-//     blob-delete, catalog, nested-names, foreign-layers (with the allowed
-//     URLs of Options).
-//   - distribution v3: tag-delete, tag-paging.
+//     blob-delete, catalog, catalog-link, nested-names, foreign-layers (with
+//     the allowed URLs of Options).
+//   - distribution v3: tag-delete, tag-paging, tag-link.
 //   - 2.8: s1 and convert when schema1 is enabled (convert: 2.8 answers a
 //     by-tag GET whose Accept lacks the stored schema2 type with a schema1
 //     down-conversion).
@@ -301,10 +301,10 @@ func familyOf(name string) family {
 // nested-names, and:
 //
 //   - go-containerregistry: sha512, sparse and foreign-layers (it checks no
-//     reference of an image manifest); no mount (202: a new session), no
-//     tag-paging and no catalog (n and last are honoured, but no Link is
-//     sent on a truncated page).
-//   - CUE: mount, tag-paging and catalog (with Link); no sha512 (a sha512
+//     reference of an image manifest), tag-paging and catalog (n and last
+//     are honoured); no mount (202: a new session), no tag-link and no
+//     catalog-link (no Link is sent on a truncated page).
+//   - CUE: mount, tag-paging, tag-link, catalog, catalog-link; no sha512 (a sha512
 //     digest is refused: 400 DIGEST_INVALID), no sparse and no
 //     foreign-layers (an OCI manifest whose layer is absent gets 500).
 //
@@ -316,18 +316,21 @@ func Capabilities(name string, schema1 bool) []conformance.Capability {
 	}
 	switch familyOf(name) {
 	case ggcr:
-		return append(open, conformance.SHA512, conformance.Sparse, conformance.ForeignLayers)
+		return append(open, conformance.SHA512, conformance.Sparse, conformance.ForeignLayers, conformance.TagPaging,
+			conformance.Catalog)
 	case cue:
-		return append(open, conformance.Mount, conformance.TagPaging, conformance.Catalog)
+		return append(open, conformance.Mount, conformance.TagPaging, conformance.TagLink, conformance.Catalog,
+			conformance.CatalogLink)
 	}
 	cs := []conformance.Capability{
 		conformance.Auth, conformance.Token, conformance.Roles,
 		conformance.Cancel, conformance.Range, conformance.Mount, conformance.Delete,
-		conformance.BlobDelete, conformance.Catalog, conformance.NestedNames, conformance.ForeignLayers,
+		conformance.BlobDelete, conformance.Catalog, conformance.CatalogLink, conformance.NestedNames,
+		conformance.ForeignLayers,
 	}
 	switch familyOf(name) {
 	case v3:
-		cs = append(cs, conformance.TagDelete, conformance.TagPaging)
+		cs = append(cs, conformance.TagDelete, conformance.TagPaging, conformance.TagLink)
 	case v28:
 		if schema1 {
 			cs = append(cs, conformance.S1, conformance.Convert)

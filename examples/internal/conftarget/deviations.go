@@ -70,7 +70,10 @@ var ggcrDeviations = map[string]string{
 	"valid-digest-malformed": "PUT /manifests/sha256:baddigeststring is accepted (201); " + specReference,
 	"read-blob-other-repo": "a blob pushed to one repository answers 200 in every other (one blob store for " +
 		"all repositories); " + specNotInRepo,
-	"oci-image":             "a manifest PUT answers 201 without Location; " + specManifest201Location,
+	"oci-image": "a manifest PUT answers 201 without Location; " + specManifest201Location,
+	"tags-paging-last": "?last=<the greatest tag> answers the whole list, its first page with n; " +
+		`Listing tags: "A request of this sort will return up to ` + "`<int>`" + ` tags, beginning ` +
+		`non-inclusively with ` + "`<tagname>`" + `."`,
 	"del-manifest-head-tag": "HEAD of a tag answers 200 after its manifest is deleted by digest; " + specDeletedTag,
 	"sha512-manifests": "a manifest PUT by its sha512 digest answers Docker-Content-Digest with its sha256 " +
 		"digest; " + specDigestEqual,
