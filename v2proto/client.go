@@ -33,6 +33,8 @@ type Client struct {
 	// sendfile lets net/http hand *os.File bodies to the kernel
 	// (WithSendfile).
 	sendfile bool
+	// transcript receives every exchange (WithTranscript).
+	transcript func(Exchange)
 
 	mu     sync.Mutex
 	tokens map[tokenKey]cachedToken
