@@ -68,7 +68,7 @@ const htmlReport = `<!DOCTYPE html>
 {{with .Req}}<p><b>{{.Level}}</b> ({{.Source}}{{if .Section}}, {{if .URL}}<a href="{{.URL}}">{{.Section}}</a>{{else}}{{.Section}}{{end}}{{else if .URL}}, <a href="{{.URL}}">link</a>{{end}})</p>
 {{if .Text}}<blockquote>{{.Text}}</blockquote>{{end}}{{end}}
 <pre class="err">{{.Detail}}</pre>
-{{if .Transcript}}<details><summary>Transcript: {{.Exchanges}} exchanges{{if .Dropped}} (the last {{.Exchanges}}; {{.Dropped}} earlier not kept){{end}}</summary>
+{{if .Transcript}}<details{{if .Open}} open{{end}}><summary>Transcript: {{.Exchanges}} exchanges{{if .Dropped}} (the last {{.Exchanges}}; {{.Dropped}} earlier not kept){{end}}</summary>
 <pre>{{.Transcript}}</pre></details>{{end}}
 </div>
 {{end}}
@@ -100,6 +100,7 @@ type htmlResult struct {
 	Name, Anchor, Area, Class, Label, Time, Detail, Short, Known string
 	Req                                                          *Requirement
 	Linked                                                       bool
+	Open                                                         bool // the first failure's transcript is open
 	Transcript                                                   string
 	Exchanges, Dropped                                           int
 }
@@ -129,8 +130,8 @@ type htmlData struct {
 // then one section per failure, per warning and per known deviation with
 // its requirement (level, source, section linked to its URL, the quoted
 // sentence), the whole error, and its transcript in a <details> element
-// (TranscriptLines), and last a table of every result. Every text is
-// escaped (html/template).
+// (TranscriptLines; the first failure's is open, the others closed), and
+// last a table of every result. Every text is escaped (html/template).
 func (r *Report) WriteHTML(w io.Writer) error {
 	d := htmlData{
 		Style: template.CSS(htmlStyle), Target: r.Target, URL: redactedURL(r.URL), Table: orDash(r.Table),
@@ -196,7 +197,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		case res.Outcome == Failed:
 			a.Failed++
 			lc.Failed++
-			h.Linked = true
+			h.Linked, h.Open = true, len(d.Failures) == 0
 			d.Failures = append(d.Failures, h)
 		case res.Outcome == Warned:
 			a.Warned++

@@ -205,10 +205,12 @@ func (m *Matrix) WriteHTML(w io.Writer) error {
 }
 
 // WriteMarkdown writes the matrix as Markdown for a README: a table with a
-// row per report (result, counts, time), then a table of the scenarios
-// whose outcome is not "pass" on every report, a column per report, each
-// cell the outcome ("FAIL (MUST)" names the level of a failure or
-// warning). Scenarios that pass everywhere are counted, not listed.
+// row per report (result, counts, time); a line counting the scenarios
+// that pass on every report and those that some report skips (for a
+// capability or a state it lacks: the HTML page has them); then a table of
+// the scenarios that fail, warn or are a known deviation on some report, a
+// column per report, each cell the outcome ("FAIL (MUST)" and "WARN
+// (SHOULD)" name the level of the requirement that judged it).
 func (m *Matrix) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("| Registry | Result | passed | failed | warnings | skipped | known deviations | time |\n")
@@ -221,19 +223,30 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d | %s |\n", mdCell(c.Target), result, c.Passed, c.Fails, c.Warned, c.Skipped, c.Known, c.Duration)
 	}
 	rows := m.Rows()
-	var differ []MatrixRow
+	var notable []MatrixRow
+	passAll, skipSome := 0, 0
 	for _, r := range rows {
-		all := true
+		all, bad := true, false
 		for _, c := range r.Cells {
-			if c.Label != string(Passed) {
+			switch c.Label {
+			case string(Passed):
+			case string(Failed), string(Warned), "known":
+				all, bad = false, true
+			default:
 				all = false
 			}
 		}
-		if !all {
-			differ = append(differ, r)
+		switch {
+		case bad:
+			notable = append(notable, r)
+		case all:
+			passAll++
+		default:
+			skipSome++
 		}
 	}
-	fmt.Fprintf(&b, "\n%d of %d scenarios pass on every registry; the others:\n\n", len(rows)-len(differ), len(rows))
+	fmt.Fprintf(&b, "\nOf %d scenarios, %d pass on every registry and %d are skipped on some (a capability or state it lacks); %d fail, warn or are a known deviation on some:\n\n",
+		len(rows), passAll, skipSome, len(notable))
 	b.WriteString("| Scenario |")
 	sep := "|---|"
 	for _, c := range m.columns() {
@@ -241,7 +254,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		sep += ":-:|"
 	}
 	b.WriteString("\n" + sep + "\n")
-	for _, r := range differ {
+	for _, r := range notable {
 		fmt.Fprintf(&b, "| `%s` |", strings.ReplaceAll(r.Name, "`", "'"))
 		for _, c := range r.Cells {
 			label := c.Label
