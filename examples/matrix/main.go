@@ -158,7 +158,16 @@ func run(args []string, stderr io.Writer) int {
 	defer stop()
 	start := time.Now()
 	status := 0
-	m := &conformance.Matrix{Command: "go run ./examples/matrix " + strings.Join(args, " ")}
+	// The command names what decides the content, not where it was
+	// written.
+	command := "go run ./examples/matrix"
+	if runRE != "" {
+		command += " -run '" + runRE + "'"
+	}
+	if only != strings.Join(registryNames(), ",") {
+		command += " -registries " + only
+	}
+	m := &conformance.Matrix{Command: command}
 	for _, reg := range chosen {
 		rep, err := runOne(ctx, reg, stderr, opts)
 		if errors.Is(err, errMissing) {
