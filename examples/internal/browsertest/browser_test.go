@@ -123,17 +123,17 @@ func domText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\u00a0", "&nbsp;").Replace(s)
 }
 
-// TestReportInChromium runs scenarios with a failure, a warning and a known
-// deviation against distribution v3 (token auth, a canary password),
-// writes the HTML report, and has headless Chromium render it: every
-// failure's and warning's ID and error are in the rendered page, which
-// loads nothing (no script, style sheet, image, frame or font; its only
-// http(s) URLs are links to the spec), and neither the report, the JUnit
-// file nor the rendered page holds the password, the Basic credentials or
-// a token the client sent. It takes a screenshot too, copied into
-// $REPORT_SCREENSHOT_DIR when that is set.
-func TestReportInChromium(t *testing.T) {
-	bin := chromium(t)
+// A run is the report of scenarios with a failure, a warning and a known
+// deviation against distribution v3 (token auth, a canary password), as
+// HTML and JUnit, and the secrets the client sent.
+type run struct {
+	rep         *conformance.Report
+	html, junit bytes.Buffer
+	secrets     []string
+	failed      []conformance.Result // failures and warnings
+}
+
+func newRun(t *testing.T) *run {
 	reg := distv3.Start(t, testreg.Options{Auth: testreg.AuthToken, Users: []fixtures.TokenUser{
 		{Name: "alice", Password: canaryPassword, Grants: []fixtures.TokenGrant{{Name: "alice/*", Actions: []string{"*"}}}},
 	}})
@@ -144,27 +144,78 @@ func TestReportInChromium(t *testing.T) {
 		Capabilities: []conformance.Capability{conformance.Auth, conformance.Token},
 		Known:        map[string]string{"browser-known": "answers 404 for a manifest never pushed <by design>"},
 	}
-	rep := conformance.Check(context.Background(), target, conformance.WithScenarios(scenarios()))
-	rep.CapabilityNotes = map[conformance.Capability]string{conformance.Auth: "found by a ping: 401 with a Bearer challenge"}
-	var failed []conformance.Result
-	for _, r := range rep.Results {
-		if r.Outcome == conformance.Failed || r.Outcome == conformance.Warned {
-			failed = append(failed, r)
+	r := &run{rep: conformance.Check(context.Background(), target, conformance.WithScenarios(scenarios()))}
+	r.rep.CapabilityNotes = map[conformance.Capability]string{conformance.Auth: "found by a ping: 401 with a Bearer challenge"}
+	for _, res := range r.rep.Results {
+		if res.Outcome == conformance.Failed || res.Outcome == conformance.Warned {
+			r.failed = append(r.failed, res)
 		}
 	}
-	if len(failed) != 2 || failed[0].Outcome != conformance.Failed || failed[1].Outcome != conformance.Warned {
-		t.Fatalf("Check = %+v, want a failure and a warning", rep.Results)
+	if len(r.failed) != 2 || r.failed[0].Outcome != conformance.Failed || r.failed[1].Outcome != conformance.Warned {
+		t.Fatalf("Check = %+v, want a failure and a warning", r.rep.Results)
 	}
+	for _, res := range r.failed {
+		if len(res.Transcript) == 0 {
+			t.Errorf("%s has no transcript", res.Name())
+		}
+	}
+	if err := r.rep.WriteHTML(&r.html); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.rep.WriteJUnit(&r.junit); err != nil {
+		t.Fatal(err)
+	}
+	r.secrets = []string{canaryPassword, base64.StdEncoding.EncodeToString([]byte("alice:" + canaryPassword))}
+	catcher.mu.Lock()
+	defer catcher.mu.Unlock()
+	for s := range catcher.secrets {
+		r.secrets = append(r.secrets, s)
+	}
+	if len(r.secrets) < 4 {
+		t.Fatalf("the client sent %d secrets, want the Basic credentials and a token at least", len(r.secrets)-2)
+	}
+	return r
+}
 
+// checkNoSecret fails the test when out holds one of r's secrets.
+func (r *run) checkNoSecret(t *testing.T, name, out string) {
+	t.Helper()
+	for _, s := range r.secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("the %s holds the secret %q", name, s)
+		}
+	}
+}
+
+// TestReportSecrets checks that neither the HTML report nor the JUnit file
+// of a run whose transcripts saw the canary password, the Basic
+// credentials and the Bearer tokens holds any of them, and that both carry
+// the transcripts, redacted.
+func TestReportSecrets(t *testing.T) {
+	r := newRun(t)
+	r.checkNoSecret(t, "HTML report", r.html.String())
+	r.checkNoSecret(t, "JUnit file", r.junit.String())
+	for name, out := range map[string]string{"HTML report": r.html.String(), "JUnit file": r.junit.String()} {
+		for _, want := range []string{"Authorization: Bearer REDACTED", "Authorization: Basic REDACTED", "MANIFEST_UNKNOWN (get-manifest"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the %s holds no %q: the transcripts did not reach it", name, want)
+			}
+		}
+	}
+}
+
+// TestReportInChromium has headless Chromium render the report of a run
+// (see newRun): every failure's and warning's ID, error and requirement
+// are in the rendered page, which loads nothing (no script, style sheet,
+// image, frame or font; its only http(s) URLs in attributes are links to
+// the spec) and holds no secret. It takes a screenshot too, copied with
+// the page into $REPORT_SCREENSHOT_DIR when that is set.
+func TestReportInChromium(t *testing.T) {
+	bin := chromium(t)
+	r := newRun(t)
+	html, failed := &r.html, r.failed
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	var html, junit bytes.Buffer
-	if err := rep.WriteHTML(&html); err != nil {
-		t.Fatal(err)
-	}
-	if err := rep.WriteJUnit(&junit); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.WriteFile(page, html.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -189,17 +240,14 @@ func TestReportInChromium(t *testing.T) {
 	}
 
 	dom := string(headless(t, bin, page, "--dump-dom"))
-	if !strings.Contains(dom, "<h1>registrytest conformance: "+reg.Name+"</h1>") {
+	if !strings.Contains(dom, "<h1>registrytest conformance: "+r.rep.Target+"</h1>") {
 		t.Fatalf("the rendered page has no title heading:\n%s", dom)
 	}
-	for _, r := range failed {
-		for _, want := range []string{r.ID, domText(r.Detail), domText(r.Requirement.Text)} {
+	for _, res := range failed {
+		for _, want := range []string{res.ID, domText(res.Detail), domText(res.Requirement.Text)} {
 			if !strings.Contains(dom, want) {
-				t.Errorf("the rendered page holds no %q (%s)", want, r.Name())
+				t.Errorf("the rendered page holds no %q (%s)", want, res.Name())
 			}
-		}
-		if len(r.Transcript) == 0 {
-			t.Errorf("%s has no transcript", r.Name())
 		}
 	}
 	for _, want := range []string{"Known deviation: answers 404 for a manifest never pushed &lt;by design&gt;", "GET /v2/alice/browser-must-", "Authorization: Bearer REDACTED", "found by a ping"} {
@@ -207,23 +255,7 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("the rendered page holds no %q", want)
 		}
 	}
-
-	secrets := []string{canaryPassword, base64.StdEncoding.EncodeToString([]byte("alice:" + canaryPassword))}
-	catcher.mu.Lock()
-	for s := range catcher.secrets {
-		secrets = append(secrets, s)
-	}
-	catcher.mu.Unlock()
-	if len(secrets) < 4 {
-		t.Fatalf("the client sent %d secrets, want the Basic credentials and a token at least", len(secrets)-2)
-	}
-	for name, out := range map[string]string{"HTML": html.String(), "JUnit": junit.String(), "rendered page": dom} {
-		for _, s := range secrets {
-			if strings.Contains(out, s) {
-				t.Errorf("the %s holds the secret %q", name, s)
-			}
-		}
-	}
+	r.checkNoSecret(t, "rendered page", dom)
 
 	shot := filepath.Join(dir, "report.png")
 	headless(t, bin, page, "--screenshot="+shot, "--window-size=1280,2000", "--hide-scrollbars")
