@@ -6,8 +6,8 @@
 //
 //	go run ./examples/matrix -html matrix.html -md matrix.md -readme README.md -reports reports/
 //
-// The registries: distribution v3.1.2 in-process, docker/distribution
-// v2.8.3 in a child process (conftarget.StartServe28: the program must run
+// The registries are those of intree.All: distribution v3.1.2 in-process,
+// docker/distribution v2.8.3 in a child process (the program must run
 // inside the examples module's source tree, as go run has it), and the
 // Debian docker-registry 2.8.2 binary when it is installed (apt-get install
 // docker-registry; without it the column is left out, with a note on
@@ -22,12 +22,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -37,73 +35,11 @@ import (
 	"time"
 
 	"github.com/registrytest/registrytest/conformance"
-	"github.com/registrytest/registrytest/examples/internal/conftarget"
-	"github.com/registrytest/registrytest/examples/internal/debianreg"
-	"github.com/registrytest/registrytest/examples/internal/distv3"
+	"github.com/registrytest/registrytest/examples/internal/intree"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
-}
-
-// A registry is one column of the matrix: how to start it and get its
-// target.
-type registry struct {
-	name string
-	// start starts the registry and returns its target and the function
-	// that stops it; errMissing when it is not installed.
-	start func(ctx context.Context, logw io.Writer) (*conformance.Target, func(), error)
-	// capNote says how the target's capabilities were found.
-	capNote string
-}
-
-// errMissing reports a registry that is not installed: its column is left
-// out.
-var errMissing = errors.New("not installed")
-
-const measured = "measured for this registry with the suite (conftarget.Capabilities)"
-
-// registries are the in-tree registries, in the matrix's order.
-var registries = []registry{
-	{name: "v3", capNote: measured, start: func(ctx context.Context, logw io.Writer) (*conformance.Target, func(), error) {
-		reg, err := distv3.New(conftarget.Options())
-		if err != nil {
-			return nil, nil, err
-		}
-		t, err := conftarget.New(ctx, reg)
-		if err != nil {
-			reg.Close()
-			return nil, nil, err
-		}
-		return t, func() { reg.Close() }, nil
-	}},
-	{name: "v2.8", capNote: measured, start: conftarget.StartServe28},
-	{name: "debian", capNote: measured, start: func(ctx context.Context, logw io.Writer) (*conformance.Target, func(), error) {
-		if _, err := exec.LookPath(debianreg.Binary); err != nil {
-			return nil, nil, fmt.Errorf("%w (apt-get install %s)", errMissing, debianreg.Package)
-		}
-		reg, err := debianreg.New(conftarget.Options())
-		if err != nil {
-			return nil, nil, err
-		}
-		t, err := conftarget.New(ctx, reg)
-		if err != nil {
-			reg.Close()
-			return nil, nil, err
-		}
-		return t, func() { reg.Close() }, nil
-	}},
-	// LEAD: the go-containerregistry and CUE registries (engineer D's
-	// targets in examples/internal/conftarget) go here, as
-	// {name: "ggcr", capNote: ..., start: ...} and {name: "cue", ...}.
-}
-
-func registryNames() []string {
-	var names []string
-	for _, r := range registries {
-		names = append(names, r.name)
-	}
-	return names
 }
 
 func run(args []string, stderr io.Writer) int {
@@ -119,7 +55,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&readme, "readme", "", "replace the matrix section of `file` (between <!-- matrix:begin --> and <!-- matrix:end -->)")
 	fs.StringVar(&reportsDir, "reports", "", "write each registry's HTML report and JUnit XML into `dir`")
 	fs.StringVar(&runRE, "run", "", "run only the scenarios whose name (ID or ID/param) matches `regexp`")
-	fs.StringVar(&only, "registries", strings.Join(registryNames(), ","), "the registries to run, comma-separated")
+	fs.StringVar(&only, "registries", strings.Join(intree.Names(), ","), "the registries to run, comma-separated")
 	fs.IntVar(&parallel, "parallel", 4, "run up to `n` scenarios at once")
 	fs.DurationVar(&timeout, "timeout", conformance.DefaultTimeout, "the time one scenario may take")
 	if err := fs.Parse(args); err != nil {
@@ -138,14 +74,14 @@ func run(args []string, stderr io.Writer) int {
 		}
 		opts = append(opts, conformance.Match(re))
 	}
-	var chosen []registry
+	var chosen []intree.Registry
 	for _, name := range strings.Split(only, ",") {
-		i := slices.IndexFunc(registries, func(r registry) bool { return r.name == strings.TrimSpace(name) })
+		i := slices.IndexFunc(intree.All(), func(r intree.Registry) bool { return r.Name == strings.TrimSpace(name) })
 		if i < 0 {
-			fmt.Fprintf(stderr, "matrix: -registries: unknown %q (known: %s)\n", name, strings.Join(registryNames(), ", "))
+			fmt.Fprintf(stderr, "matrix: -registries: unknown %q (known: %s)\n", name, strings.Join(intree.Names(), ", "))
 			return 2
 		}
-		chosen = append(chosen, registries[i])
+		chosen = append(chosen, intree.All()[i])
 	}
 	if reportsDir != "" {
 		if err := os.MkdirAll(reportsDir, 0o755); err != nil {
@@ -164,35 +100,31 @@ func run(args []string, stderr io.Writer) int {
 	if runRE != "" {
 		command += " -run '" + runRE + "'"
 	}
-	if only != strings.Join(registryNames(), ",") {
+	if only != strings.Join(intree.Names(), ",") {
 		command += " -registries " + only
 	}
-	m := &conformance.Matrix{Command: command}
-	for _, reg := range chosen {
-		rep, err := runOne(ctx, reg, stderr, opts)
-		if errors.Is(err, errMissing) {
-			fmt.Fprintf(stderr, "matrix: %s: %v: left out\n", reg.name, err)
-			continue
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "matrix: %s: %v\n", reg.name, err)
-			status = 1
-			continue
-		}
-		fmt.Fprintf(stderr, "matrix: %s (%s): %s in %s\n", reg.name, rep.Target, lastLine(rep), rep.Duration.Round(time.Second))
+	m, err := intree.RunMatrix(ctx, chosen, command, stderr, func(reg intree.Registry, rep *conformance.Report) {
 		if rep.Failed() {
 			status = 1
 		}
-		m.Reports = append(m.Reports, rep)
 		if reportsDir != "" {
-			if err := writeReports(reportsDir, reg.name, rep, stderr); err != nil {
+			if err := writeReports(reportsDir, reg.Name, rep, stderr); err != nil {
 				fmt.Fprintf(stderr, "matrix: %v\n", err)
 				status = 1
 			}
 		}
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "matrix: interrupted\n")
-			return 1
+	}, opts...)
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "matrix: interrupted: nothing written\n")
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "matrix: %v\n", err)
+		status = 1
+		if readme != "" {
+			// A README keeps the matrix of every registry, or its last.
+			fmt.Fprintf(stderr, "matrix: -readme %s left as it was: a registry could not be run\n", readme)
+			readme = ""
 		}
 	}
 	took := time.Since(start).Round(time.Second)
@@ -202,27 +134,6 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return status
-}
-
-// runOne starts reg, runs the suite on it and stops it.
-func runOne(ctx context.Context, reg registry, stderr io.Writer, opts []conformance.Option) (*conformance.Report, error) {
-	fmt.Fprintf(stderr, "matrix: starting %s\n", reg.name)
-	target, stop, err := reg.start(ctx, stderr)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	rep := conformance.Check(ctx, target, opts...)
-	rep.CapabilityNotes = map[conformance.Capability]string{}
-	for _, c := range rep.Capabilities {
-		rep.CapabilityNotes[c] = reg.capNote
-	}
-	return rep, nil
-}
-
-func lastLine(rep *conformance.Report) string {
-	p, f, s := rep.Counts()
-	return fmt.Sprintf("%d passed, %d failed, %d skipped, %d warnings", p, f, s, rep.Warnings())
 }
 
 // writeReports writes rep as name.html and name.xml into dir.
