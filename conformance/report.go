@@ -268,14 +268,15 @@ type junitMessage struct {
 //   - a skip is a <skipped> whose message is the reason on one line (and
 //     whose body names the requirement, when there is one).
 //
-// The suite's properties are the URL and the states the Control can set; a
+// The suite's properties are the URL (without user info, query values
+// redacted) and the states the Control can set; a
 // target error (Err) is one more failing testcase, named "target".
 func (r *Report) WriteJUnit(w io.Writer) error {
 	p, f, s := r.Counts()
 	suite := junitSuite{
 		Name: "registrytest conformance: " + r.Target, Tests: p + f + s, Failures: f, Skipped: s,
 		Time: seconds(r.Duration), Timestamp: r.Start.UTC().Format(time.RFC3339),
-		Props: []junitProp{{"url", r.URL}, {"control", describeStates(r.States)}},
+		Props: []junitProp{{"url", redactedURL(r.URL)}, {"control", describeStates(r.States)}},
 	}
 	for _, res := range r.Results {
 		c := junitCase{Name: res.Name(), Classname: "conformance." + sanitize(res.Area), Time: seconds(res.Duration)}
