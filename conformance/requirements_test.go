@@ -42,7 +42,7 @@ func testEnv(t *testing.T, url, id string, caps ...Capability) *Env {
 	t.Helper()
 	tg := &Target{Name: "fake", URL: url, Table: failures.OCI, Capabilities: caps,
 		Users: map[Role]User{Owner: {Name: "owner", Password: "secret-pw", Namespace: "ns"}}}
-	e, err := newEnv(t.Context(), tg, id, "")
+	e, err := newEnv(t.Context(), tg, id, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,8 @@ type Client struct {
 	// scopeGrammar chooses the default token scopes (WithScopeGrammar).
 	scopeGrammar    ScopeGrammar
 	scopeGrammarSet bool
+	// transcript receives every exchange (WithTranscript).
+	transcript func(Exchange)
 
 	mu     sync.Mutex
 	tokens map[tokenKey]cachedToken

@@ -97,6 +97,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, step failures.Step, req
 	start := time.Now()
 	resp, err = c.do(ctx, cl, step, req)
 	elapsed := time.Since(start).Round(time.Microsecond)
+	defer c.transcribe(cl, step, req, path, resp, elapsed, &stop, &err)
 	if err != nil {
 		rerr := &RequestError{Step: step, Method: req.Method, Path: path, Err: err, msg: c.redactText(cl, causeText(err))}
 		c.log("%s: %s %s: %s (%s)", step, req.Method, path, rerr.msg, elapsed)

@@ -17,13 +17,13 @@ func TestBugsFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	itest.CheckBugsFound(t, target, []itest.Bug{
-		{"PUT /v2/<name>/manifests/ with an empty reference panics the server", []string{"name-tag-missing"}},
-		{"a manifest deleted by digest leaves its tag listed and HEAD on the tag answers 200", []string{"del-manifest-drops-tag", "del-manifest-head-tag"}},
-		{`an empty referrers list is "manifests": null`, []string{"ref-empty"}},
-		{"a schema1 body sent as OCI gets 500", []string{"valid-content-type-mismatch/oci-type"}},
-		{"POST ?digest= with a wrong digest gets 500", []string{"blob-bad-digest/sha256-post-only"}},
-		{"a manifest with absent references gets 500, not MANIFEST_BLOB_UNKNOWN", []string{"valid-missing-blob-ref/oci"}},
-		{"Range bytes=-500 answers 416", []string{"read-range"}},
-		{"tags/list?n=0 lists every tag", []string{"tags-paging-n-zero"}},
+		{What: "PUT /v2/<name>/manifests/ with an empty reference panics the server", Scenarios: []string{"name-tag-missing"}},
+		{What: "a manifest deleted by digest leaves its tag listed and HEAD on the tag answers 200", Scenarios: []string{"del-manifest-drops-tag", "del-manifest-head-tag"}},
+		{What: `an empty referrers list is "manifests": null`, Scenarios: []string{"ref-empty"}},
+		{What: "a schema1 body sent as OCI gets 500", Scenarios: []string{"valid-content-type-mismatch/oci-type"}},
+		{What: "POST ?digest= with a wrong digest gets 500", Scenarios: []string{"blob-bad-digest/sha256-post-only"}},
+		{What: "a manifest with absent references gets 500, not MANIFEST_BLOB_UNKNOWN", Scenarios: []string{"valid-missing-blob-ref/oci"}},
+		{What: "Range bytes=-500 answers 416", Scenarios: []string{"read-range"}},
+		{What: "tags/list?n=0 lists every tag", Scenarios: []string{"tags-paging-n-zero"}},
 	})
 }

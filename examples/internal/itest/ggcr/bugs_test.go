@@ -17,17 +17,17 @@ func TestBugsFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	itest.CheckBugsFound(t, target, []itest.Bug{
-		{"one blob store for all repositories: HEAD of a blob never pushed to the repository is 200", []string{"read-blob-other-repo"}},
-		{"tags still resolve after their manifest is deleted by digest", []string{"del-manifest-drops-tag", "del-manifest-head-tag"}},
-		{"?last=X returns X when nothing sorts after it", []string{"tags-paging-last"}},
-		{"invalid and empty tags accepted", []string{"name-tag-invalid", "name-tag-missing"}},
-		{"MANIFEST_UNKNOWN for an index whose child is missing", []string{"list-missing-child"}},
-		{"a 201 without Location", []string{"blob-post-put", "blob-post-digest", "oci-image"}},
-		{"GET of an upload session is 400", []string{"chunk-in-order"}},
-		{"no OCI-Subject", []string{"ref-artifacts"}},
-		{"a manifest PUT under a digest that is not its own accepted", []string{"valid-digest-mismatch"}},
-		{"DELETE of a missing blob is 500", []string{"del-blob"}},
-		{"Range bytes=500- answers 416", []string{"read-range"}},
-		{"a final chunk out of order in the closing PUT is not refused with 416", []string{"chunk-gap-416/sha256-gap-in-put"}},
+		{What: "one blob store for all repositories: HEAD of a blob never pushed to the repository is 200", Scenarios: []string{"read-blob-other-repo"}},
+		{What: "tags still resolve after their manifest is deleted by digest", Scenarios: []string{"del-manifest-drops-tag", "del-manifest-head-tag"}},
+		{What: "?last=X returns X when nothing sorts after it", Scenarios: []string{"tags-paging-last"}},
+		{What: "invalid and empty tags accepted", Scenarios: []string{"name-tag-invalid", "name-tag-missing"}},
+		{What: "MANIFEST_UNKNOWN for an index whose child is missing", Scenarios: []string{"list-missing-child"}},
+		{What: "a 201 without Location", Scenarios: []string{"blob-post-put", "blob-post-digest", "oci-image"}},
+		{What: "GET of an upload session is 400", Scenarios: []string{"chunk-in-order"}},
+		{What: "no OCI-Subject", Scenarios: []string{"ref-artifacts"}},
+		{What: "a manifest PUT under a digest that is not its own accepted", Scenarios: []string{"valid-digest-mismatch"}},
+		{What: "DELETE of a missing blob is 500", Scenarios: []string{"del-blob"}},
+		{What: "Range bytes=500- answers 416", Scenarios: []string{"read-range"}},
+		{What: "a final chunk out of order in the closing PUT is not refused with 416", Scenarios: []string{"chunk-gap-416/sha256-gap-in-put"}},
 	})
 }
