@@ -68,11 +68,7 @@ import (
 
 	"github.com/registrytest/registrytest/conformance"
 	"github.com/registrytest/registrytest/examples/internal/conftarget"
-	"github.com/registrytest/registrytest/examples/internal/cuereg"
-	"github.com/registrytest/registrytest/examples/internal/debianreg"
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/ggcrreg"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
+	"github.com/registrytest/registrytest/examples/internal/intree"
 	"github.com/registrytest/registrytest/failures"
 )
 
@@ -86,11 +82,11 @@ var roleFlags = []conformance.Role{
 }
 
 type options struct {
-	url, registry, table, runRE, junit, caps, namespaces, known string
-	creds                                                       map[conformance.Role]*string
-	parallel                                                    int
-	timeout                                                     time.Duration
-	verbose, probe                                              bool
+	url, registry, table, runRE, junit, caps, namespaces, known, html string
+	creds                                                             map[conformance.Role]*string
+	parallel                                                          int
+	timeout                                                           time.Duration
+	verbose, probe                                                    bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -98,10 +94,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o options
 	fs.StringVar(&o.url, "url", "", "base `URL` of the registry to test (default: start one in-process, see -registry)")
-	fs.StringVar(&o.registry, "registry", "v3", "the registry to start when -url is not given: v3 (distribution v3.1.2 in-process), v2.8 (docker/distribution v2.8.3, in a child process), debian (the docker-registry 2.8.2 binary), ggcr (go-containerregistry v0.22.1 in-process) or cue (CUE's ociregistry in-process)")
+	fs.StringVar(&o.registry, "registry", "v3", "the registry to start when -url is not given: v3 (distribution v3.1.2 in-process), v2.8 (docker/distribution v2.8.3, in a child process), debian (the docker-registry 2.8.2 binary), ggcr (go-containerregistry v0.22.1 in-process), cue (CUE's ociregistry in-process) or all (each in-tree registry in turn, for a matrix: see -html)")
 	fs.StringVar(&o.table, "table", "", "the failures table: spec, quay, distribution, oci, or a `file` in the text form of failures.ParseTable (default: spec with -url; without -url the started registry's: distribution for v3, v2.8 and debian, spec for ggcr and cue)")
 	fs.StringVar(&o.runRE, "run", "", "run only the scenarios whose name (ID or ID/param) matches `regexp`")
 	fs.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `file`")
+	fs.StringVar(&o.html, "html", "", "also write the report as one self-contained HTML page to `file` (with -registry all: the matrix of the registries)")
 	fs.StringVar(&o.caps, "capabilities", "", "the registry's capabilities, comma-separated, replacing the default; or +cap and -cap entries that add to or remove from it "+
 		"(default with -url: those probed, or with -probe=false "+strings.Join(capNames(defaultCaps), ",")+"; without -url: those measured on the registry started)")
 	fs.BoolVar(&o.probe, "probe", true, "with -url: probe the registry's capabilities (false: assume the default of -capabilities)")
@@ -133,6 +130,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		copts = append(copts, conformance.Match(re))
+	}
+	if o.url == "" && o.registry == "all" {
+		return runAll(ctx, &o, copts, stdout, stderr)
 	}
 	var table *failures.Table
 	if o.table != "" {
@@ -213,12 +213,59 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if o.html != "" {
+		if err := writeFile(o.html, rep.WriteHTML); err != nil {
+			fmt.Fprintf(stderr, "conformance: -html: %v\n", err)
+			return 2
+		}
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintf(stderr, "conformance: interrupted\n")
 		return 2
 	}
 	if rep.Failed() {
 		return 1
+	}
+	return 0
+}
+
+// writeFile writes what write writes to the file at path.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// runAll runs the suite on every in-tree registry (intree.All), prints the
+// matrix as Markdown and, with -html, writes it as one HTML page. The exit
+// status is 1 when a registry's report failed, 2 when one could not run.
+func runAll(ctx context.Context, o *options, copts []conformance.Option, stdout, stderr io.Writer) int {
+	copts = append(copts, conformance.Parallel(o.parallel), conformance.Timeout(o.timeout))
+	m, runErr := intree.RunMatrix(ctx, intree.All(), "go run ./examples/conformance -registry all", stderr, nil, copts...)
+	if err := m.WriteMarkdown(stdout); err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return 2
+	}
+	if o.html != "" {
+		if err := writeFile(o.html, m.WriteHTML); err != nil {
+			fmt.Fprintf(stderr, "conformance: -html: %v\n", err)
+			return 2
+		}
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", runErr)
+		return 2
+	}
+	for _, rep := range m.Reports {
+		if rep.Failed() {
+			return 1
+		}
 	}
 	return 0
 }
@@ -261,49 +308,14 @@ func newTarget(ctx context.Context, o *options, stderr io.Writer) (*conformance.
 		t, err := urlTarget(ctx, o, stderr)
 		return t, func() {}, err
 	}
-	switch o.registry {
-	case "v3":
-		reg, err := distv3.New(conftarget.Options())
-		if err != nil {
-			return nil, nil, err
-		}
-		t, err := conftarget.New(ctx, reg)
-		if err != nil {
-			reg.Close()
-			return nil, nil, err
-		}
-		return t, func() { reg.Close() }, nil
-	case "debian":
-		reg, err := debianreg.New(conftarget.Options())
-		if err != nil {
-			return nil, nil, fmt.Errorf("%v (install it with: apt-get install %s)", err, debianreg.Package)
-		}
-		t, err := conftarget.New(ctx, reg)
-		if err != nil {
-			reg.Close()
-			return nil, nil, err
-		}
-		return t, func() { reg.Close() }, nil
-	case "v2.8":
-		fmt.Fprintf(stderr, "conformance: building and starting %s (docker/distribution v2.8.3 cannot be linked beside v3)\n", conftarget.Serve28)
-		return conftarget.StartServe28(ctx, stderr)
-	case "ggcr", "cue":
-		start := func() (*testreg.Registry, error) { return ggcrreg.New(ggcrreg.Options{}) }
-		if o.registry == "cue" {
-			start = func() (*testreg.Registry, error) { return cuereg.New(cuereg.Options{}) }
-		}
-		reg, err := start()
-		if err != nil {
-			return nil, nil, err
-		}
-		t, err := conftarget.New(ctx, reg)
-		if err != nil {
-			reg.Close()
-			return nil, nil, err
-		}
-		return t, func() { reg.Close() }, nil
+	r, ok := intree.Lookup(o.registry)
+	if !ok {
+		return nil, nil, fmt.Errorf("-registry %q, want one of %s, or all", o.registry, strings.Join(intree.Names(), ", "))
 	}
-	return nil, nil, fmt.Errorf("-registry %q, want v3, v2.8, debian, ggcr or cue", o.registry)
+	if o.registry == "v2.8" {
+		fmt.Fprintf(stderr, "conformance: building and starting %s (docker/distribution v2.8.3 cannot be linked beside v3)\n", conftarget.Serve28)
+	}
+	return r.Start(ctx, stderr)
 }
 
 // defaultCaps are the capabilities assumed of a registry given by -url

@@ -13,8 +13,11 @@ import (
 
 	"github.com/registrytest/registrytest/conformance"
 	"github.com/registrytest/registrytest/examples/internal/conftarget"
+	"github.com/registrytest/registrytest/examples/internal/cuereg"
 	"github.com/registrytest/registrytest/examples/internal/debianreg"
 	"github.com/registrytest/registrytest/examples/internal/distv3"
+	"github.com/registrytest/registrytest/examples/internal/ggcrreg"
+	"github.com/registrytest/registrytest/examples/internal/testreg"
 )
 
 // A Registry is one in-tree registry: how to start it and get its target.
@@ -40,40 +43,47 @@ const measured = "measured for this registry with the suite (conftarget.Capabili
 // v3.1.2 in-process, docker/distribution v2.8.3 in a child process
 // (conftarget.StartServe28: the program must run inside the examples
 // module's source tree, as go run has it), the Debian docker-registry 2.8.2
-// binary (apt-get install docker-registry).
+// binary (apt-get install docker-registry), go-containerregistry v0.22.1
+// and CUE's ociregistry in-process.
 func All() []Registry {
 	return []Registry{
-		{Name: "v3", CapNote: measured, Start: func(ctx context.Context, logw io.Writer) (*conformance.Target, func(), error) {
-			reg, err := distv3.New(conftarget.Options())
-			if err != nil {
-				return nil, nil, err
-			}
-			t, err := conftarget.New(ctx, reg)
-			if err != nil {
-				reg.Close()
-				return nil, nil, err
-			}
-			return t, func() { reg.Close() }, nil
-		}},
+		{Name: "v3", CapNote: measured, Start: startWith(func() (*testreg.Registry, error) { return distv3.New(conftarget.Options()) })},
 		{Name: "v2.8", CapNote: measured, Start: conftarget.StartServe28},
 		{Name: "debian", CapNote: measured, Start: func(ctx context.Context, logw io.Writer) (*conformance.Target, func(), error) {
 			if _, err := exec.LookPath(debianreg.Binary); err != nil {
 				return nil, nil, fmt.Errorf("%w (apt-get install %s)", ErrMissing, debianreg.Package)
 			}
-			reg, err := debianreg.New(conftarget.Options())
-			if err != nil {
-				return nil, nil, err
-			}
-			t, err := conftarget.New(ctx, reg)
-			if err != nil {
-				reg.Close()
-				return nil, nil, err
-			}
-			return t, func() { reg.Close() }, nil
+			return startWith(func() (*testreg.Registry, error) { return debianreg.New(conftarget.Options()) })(ctx, logw)
 		}},
-		// LEAD: the go-containerregistry and CUE registries (engineer D's
-		// targets in examples/internal/conftarget) go here, as
-		// {Name: "ggcr", CapNote: ..., Start: ...} and {Name: "cue", ...}.
+		{Name: "ggcr", CapNote: measured, Start: startWith(func() (*testreg.Registry, error) { return ggcrreg.New(ggcrreg.Options{}) })},
+		{Name: "cue", CapNote: measured, Start: startWith(func() (*testreg.Registry, error) { return cuereg.New(cuereg.Options{}) })},
+	}
+}
+
+// Lookup returns the registry of All named name.
+func Lookup(name string) (Registry, bool) {
+	for _, r := range All() {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Registry{}, false
+}
+
+// startWith returns a Start function that starts a registry in process
+// with start and builds its target with conftarget.New.
+func startWith(start func() (*testreg.Registry, error)) func(context.Context, io.Writer) (*conformance.Target, func(), error) {
+	return func(ctx context.Context, _ io.Writer) (*conformance.Target, func(), error) {
+		reg, err := start()
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := conftarget.New(ctx, reg)
+		if err != nil {
+			reg.Close()
+			return nil, nil, err
+		}
+		return t, func() { reg.Close() }, nil
 	}
 }
 
