@@ -356,7 +356,8 @@ func Deviations(name string) map[string]string {
 	}
 	d := map[string]string{
 		"name-repo-too-long": "a repository name component of 256 characters gets 500 (the filesystem storage cannot " +
-			"hold it), where the spec wants 400 NAME_INVALID",
+			"hold it): a refusal or an acceptance is the registry's choice, but a 5xx is none of the endpoint's " +
+			"answers, and failures.Distribution maps invalid-repository (Quay answers 400)",
 		"valid-content-type-mismatch/oci-type": "a schema1 body PUT with the OCI manifest Content-Type gets 500 UNKNOWN, " +
 			"where a client error (400 MANIFEST_INVALID or 415) is due",
 	}
