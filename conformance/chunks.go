@@ -37,6 +37,7 @@ func chunkScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "chunk-in-order", Area: areaChunks,
+			Requires: []Requirement{reqChunk202, reqUploadStatus204, reqChunkMinLength},
 			Explain: "POST, PATCHes with Content-Range in order, each answered 202 with Range 0-<last byte received> and " +
 				"followed by an upload status GET (204, same Docker-Upload-UUID and Range), then PUT ?digest= 201; the " +
 				"blob reads back; Quay's slices push the random image in each format and R passes (distribution-spec: " +
@@ -48,6 +49,7 @@ func chunkScenarios() []Scenario {
 		},
 		{
 			ID: "chunk-last-in-put", Area: areaChunks,
+			Requires: []Requirement{reqFinalChunkInPut},
 			Explain: "in-order PATCHes, the last chunk sent as the body of PUT ?digest= with its Content-Range: PATCHes " +
 				"202, PUT 201, HEAD/GET 200",
 			Origin: "O: blobs/chunked multi and put chunk/*",
@@ -58,6 +60,7 @@ func chunkScenarios() []Scenario {
 		},
 		{
 			ID: "chunk-gap-416", Area: areaChunks,
+			Requires: []Requirement{reqChunkOutOfOrder416, reqUploadStatus204},
 			Explain: "a chunk that starts after the bytes received is refused with 416 (RANGE_INVALID), the upload status " +
 				"is unchanged (204, same Range), and the upload continues in order to PUT 201 (distribution-spec: " +
 				"out-of-order chunks MUST be refused with 416)",
@@ -67,6 +70,7 @@ func chunkScenarios() []Scenario {
 		},
 		{
 			ID: "chunk-overlap-416", Area: areaChunks,
+			Requires: []Requirement{reqChunksInOrder, reqChunkOutOfOrder416},
 			Explain: "a chunk that starts before the end of the bytes received (a re-sent chunk: [0,90) then [10,end)) " +
 				"is refused with 416 and the status is unchanged; the upload continues in order to PUT 201. With " +
 				"chunk-overlap (Quay) it is accepted (202) and the overlap skipped",

@@ -17,6 +17,7 @@ func deleteScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "del-manifest-drops-tag", Area: areaDelete,
+			Requires: []Requirement{reqDeleteManifest202},
 			Explain: "tag one (basic) and tag two (different) pushed; DELETE /manifests/<digest of one> answers 202; R of one " +
 				"then gets unknown-tag (404), R of two passes, and tags/list no longer holds one (distribution-spec: " +
 				"deleting manifests)",
@@ -27,6 +28,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-manifest-retagged", Area: areaDelete,
+			Requires: []Requirement{reqDeleteManifest202},
 			Explain: "latest set to A, then B, then A again (no HEAD checks); DELETE of A's digest answers 202, and R of " +
 				"latest gets unknown-tag",
 			Origin: "Q: test_delete_manifest",
@@ -35,7 +37,18 @@ func deleteScenarios() []Scenario {
 			Run:    runDelManifestRetagged,
 		},
 		{
+			ID: "del-manifest-head-tag", Area: areaDelete,
+			Requires: []Requirement{reqHeadNotInRepo404, reqDeletedManifestTags404},
+			Explain: "latest pushed (s2); DELETE /manifests/<digest> answers 202; HEAD /manifests/latest then answers 404: " +
+				"the tag points at a manifest the repository no longer has (distribution-spec v1.1.1: checking if content " +
+				"exists, deleting manifests)",
+			Origin: "FINDINGS: a registry whose GET of the tag is 404 but whose HEAD is 200",
+			Needs:  []Capability{Delete},
+			Run:    runDelManifestHeadTag,
+		},
+		{
 			ID: "del-then-pull-by-digest", Area: areaDelete,
+			Requires: []Requirement{reqManifestMissing404, reqDockerDeleteGone404},
 			Explain: "P; R by tag and by digest (200); DELETE /manifests/<digest> 202; HEAD/GET by digest then answer " +
 				"unknown-tag (404) at once, and a second DELETE 404 MANIFEST_UNKNOWN",
 			Origin: "Q: test_attempt_pull_by_manifest_digest_for_deleted_tag[registry]; O: <set>/delete/manifest-delete; L46, L47",
@@ -45,6 +58,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-tag", Area: areaDelete,
+			Requires: []Requirement{reqTagDeleteDisabled, reqTagDeleteMay},
 			Explain: "DELETE /manifests/<tag> answers 202; HEAD/GET of the tag then answer 404 at once and the tag leaves " +
 				"tags/list; 400 or 405 means tag deletion is unsupported (skip)",
 			Origin: "O: <set>/delete/tag-delete; L45",
@@ -53,6 +67,7 @@ func deleteScenarios() []Scenario {
 		},
 		{
 			ID: "del-blob", Area: areaDelete,
+			Requires: []Requirement{reqDeleteBlob202, reqDeleteBlobMissing404},
 			Explain: "DELETE /blobs/<digest> answers 202; HEAD/GET then answer 404 at once, and a second DELETE 404 " +
 				"(distribution-spec: deleting blobs)",
 			Origin: "O: <set>/delete/blob-delete, blobs/*/blob-delete; L49, L50",
@@ -72,8 +87,13 @@ func (e *Env) deleteRefs(repo string, refs []string, opts ...v2proto.CallOption)
 	return e.client.Delete(e.Ctx, repo, refs, o...)
 }
 
-// pullGone pulls ref of repo as a client of f, expecting unknown-tag.
+// pullGone pulls ref of repo as a client of f, expecting unknown-tag; a
+// target whose table does not map unknown-tag gets the spec's 404 checked
+// on a GET.
 func (e *Env) pullGone(repo, ref string, f format) error {
+	if !e.mapped(failures.UnknownTag) {
+		return e.wantNotFound(failures.GetManifest, http.MethodGet, repo, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {f.mediaType()}})
+	}
 	exp, err := e.expect(failures.UnknownTag)
 	if err != nil {
 		return err
@@ -151,7 +171,24 @@ func runDelThenPullByDigest(e *Env) error {
 		return err
 	}
 	if err := e.deleteRefs(repo, []string{d}); err != nil {
-		return err
+		return e.Violates(reqDeleteManifest202, err)
+	}
+	if !e.mapped(failures.UnknownTag) {
+		// The spec's answers: 404 for HEAD and GET; a second DELETE is
+		// Docker's 404.
+		path := "/v2/" + repo + "/manifests/" + d
+		accept := http.Header{"Accept": {f.mediaType()}}
+		if err := e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, path, accept); err != nil {
+			return e.Violates(reqHeadMissing404, err)
+		}
+		if err := e.wantNotFound(failures.GetManifest, http.MethodGet, repo, path, accept); err != nil {
+			return err
+		}
+		err := e.deleteRefs(repo, []string{d})
+		if statusOf(err) != http.StatusNotFound {
+			return e.Violates(reqDockerDeleteGone404, e.Errorf("a second DELETE %s: %v, want 404", path, err))
+		}
+		return nil
 	}
 	exp, err := e.expect(failures.UnknownTag)
 	if err != nil {
@@ -220,4 +257,18 @@ func runDelBlob(e *Env) error {
 		return e.Errorf("a second DELETE /v2/%s/blobs/%s: %v, want 404", repo, blob.Digest(), err)
 	}
 	return nil
+}
+
+func runDelManifestHeadTag(e *Env) error {
+	repo := e.Repo(Owner)
+	pr, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2)
+	if err != nil {
+		return err
+	}
+	m := pr.Manifests[0]
+	if err := e.deleteRefs(repo, []string{string(m.Digest)}); err != nil {
+		return e.Violates(reqDeleteManifest202, err)
+	}
+	return e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, "/v2/"+repo+"/manifests/latest",
+		http.Header{"Accept": {m.MediaType}})
 }

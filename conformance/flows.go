@@ -1,10 +1,13 @@
 package conformance
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -281,4 +284,84 @@ func pairPushPull(images func() []fixtures.Image) func(e *Env) error {
 		_, _, err = e.pushPull(e.Repo(Owner), "latest", images(), push, pull)
 		return err
 	}
+}
+
+// maxRawBody is the most bytes exchange reads of an answer's body.
+const maxRawBody = 8 << 20
+
+// exchange sends one raw request, method path (relative to the registry)
+// with body and header, as the owner authorised for scopes, as an exchange
+// of step (see v2proto.Client.Exchange: an answer other than the step's
+// success is a *v2proto.StatusError). It returns the answer with its body
+// read (at most maxRawBody bytes) and closed.
+func (e *Env) exchange(step failures.Step, method, path string, body []byte, header http.Header, scopes ...string) (*http.Response, []byte, error) {
+	return e.exchangeAs(Owner, step, method, path, body, header, scopes...)
+}
+
+// exchangeAs is exchange as role r.
+func (e *Env) exchangeAs(r Role, step failures.Step, method, path string, body []byte, header http.Header, scopes ...string) (*http.Response, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(e.Ctx, method, path, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	maps.Copy(req.Header, header)
+	if body != nil {
+		req.ContentLength = int64(len(body))
+	}
+	o, err := e.as(r, v2proto.WithScopes(scopes...))
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := e.client.Exchange(e.Ctx, step, req, o...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxRawBody))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: reading the body: %v", method, path, err)
+	}
+	return resp, b, nil
+}
+
+// pullScope and pushScope are the token scopes of repo for pulling, and
+// for pushing and pulling.
+func pullScope(repo string) string { return "repository:" + repo + ":pull" }
+func pushScope(repo string) string { return "repository:" + repo + ":pull,push" }
+
+// firstShould keeps the first non-binding violation (a *Violation of a
+// SHOULD or a MAY) met by a scenario that goes on to check its MUSTs.
+type firstShould struct{ err error }
+
+// check returns nil for a non-binding violation (remembering the first)
+// and err otherwise.
+func (f *firstShould) check(err error) error {
+	if r, ok := violationOf(err); ok && !r.Level.binding() {
+		if f.err == nil {
+			f.err = err
+		}
+		return nil
+	}
+	return err
+}
+
+// wantNotFound sends method path (relative to the registry) as the owner
+// with the pull scope of repo, as an exchange of step, and returns nil
+// when the registry answers 404, or an error saying what it answered.
+func (e *Env) wantNotFound(step failures.Step, method, repo, path string, header http.Header) error {
+	resp, _, err := e.exchange(step, method, path, nil, header, pullScope(repo))
+	var se *v2proto.StatusError
+	switch {
+	case err == nil:
+		return e.Errorf("%s %s = %d, want 404", method, path, resp.StatusCode)
+	case errors.As(err, &se) && se.Got == http.StatusNotFound:
+		return nil
+	case errors.As(err, &se):
+		return e.Errorf("%s %s = %d %s, want 404", method, path, se.Got, strings.Join(se.Codes, " "))
+	}
+	return err
 }

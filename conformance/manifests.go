@@ -15,6 +15,7 @@ func manifestScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "push-pull-basic", Area: areaSchema2,
+			Requires: []Requirement{reqGetManifest200, reqContentTypeMatchesPush},
 			Explain: "P of the basic image (2 layers), then R: every blob uploads (HEAD 404, POST 202, PATCH 202, PUT 201, " +
 				"HEAD/GET 200), the manifest PUT answers 201 with its digest, and the GET by tag answers the format's type with " +
 				"the same digest and blobs (Docker Registry HTTP API v2: pushing and pulling an image)",
@@ -30,13 +31,14 @@ func manifestScenarios() []Scenario {
 					return err
 				}
 				if got := mediaTypeOf(rr.Manifests[0]); f != fmtS1 && got != f.mediaType() {
-					return e.Errorf("Pull(latest): Content-Type %q, want %q (the type pushed)", got, f.mediaType())
+					return e.Violates(reqContentTypeMatchesPush, e.Errorf("Pull(latest): Content-Type %q, want %q (the type pushed)", got, f.mediaType()))
 				}
 				return nil
 			},
 		},
 		{
 			ID: "push-empty-layer", Area: areaSchema2,
+			Requires: []Requirement{quayPushEmptyLayer},
 			Explain: "P and R of the empty-layer set (5 images, two of them the 32-byte empty layer): schema2 and OCI upload " +
 				"the empty blob but leave it out of layers (history empty_layer: true), schema1 lists it as a layer",
 			Origin: "Q: test_empty_layer",
@@ -45,6 +47,7 @@ func manifestScenarios() []Scenario {
 		},
 		{
 			ID: "push-empty-layer-again", Area: areaSchema2,
+			Requires: []Requirement{quayPushEmptyLayerAgain},
 			Explain: "the empty-layer set pushed twice to the same tag, the second time without HEAD checks: every blob " +
 				"uploads again (POST 202 ... PUT 201), the manifest PUT answers 201, and R passes",
 			Origin: "Q: test_empty_layer_push_again",
@@ -64,6 +67,7 @@ func manifestScenarios() []Scenario {
 		},
 		{
 			ID: "push-multi-layer-uncompressed", Area: areaSchema2,
+			Requires: []Requirement{quayPushMultiLayerUncompressed},
 			Explain: "P and R of 5 uncompressed tar layers whose files later layers overwrite, sent with the layer types " +
 				"the format gives them",
 			Origin: "Q: test_multi_layer_images_push_pull",
@@ -72,6 +76,7 @@ func manifestScenarios() []Scenario {
 		},
 		{
 			ID: "push-overwrite-tag", Area: areaSchema2,
+			Requires: []Requirement{reqGetManifest200},
 			Explain: "P of basic to a tag and R, then P of different to the same tag: the PUT answers 201 and R returns " +
 				"different (a tag points at the last manifest put)",
 			Origin: "Q: test_overwrite_tag",
@@ -91,6 +96,7 @@ func manifestScenarios() []Scenario {
 		},
 		{
 			ID: "push-same-blob-twice", Area: areaSchema2,
+			Requires: []Requirement{quayPushSameBlobTwice},
 			Explain: "an image whose two layers have identical bytes, pushed without HEAD checks: the blob uploads once, " +
 				"the manifest lists its digest twice, and R passes",
 			Origin: "Q: test_push_pull_same_blobs",
@@ -126,6 +132,7 @@ func manifestScenarios() []Scenario {
 		},
 		{
 			ID: "manifest-no-layers", Area: areaSchema2,
+			Requires: []Requirement{reqBlobsMayBeEmpty},
 			Explain: "a manifest with layers: [] (only the config blob uploaded): s2 pushed over an existing tag, oci " +
 				"through the OCI workflow W; PUT 201, and R/W reference only the config",
 			Origin: "Q: test_empty_manifest; O: no-layers/*; L36",
@@ -134,6 +141,7 @@ func manifestScenarios() []Scenario {
 		},
 		{
 			ID: "manifest-foreign-layers", Area: areaSchema2,
+			Requires: []Requirement{reqGetManifest200, reqMayRejectMissingRefs},
 			Explain: "layers with urls whose blobs are never uploaded: s2 foreign layer (remote fixture), oci " +
 				"non-distributable layers (W without the foreign blobs): PUT 201, R passes and the foreign blob's GET " +
 				"answers 404; an s1 pull of the s2 one gets unknown-tag (it cannot be converted)",

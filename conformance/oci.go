@@ -21,20 +21,26 @@ func ociScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "oci-image", Area: areaOCI,
+			Requires: []Requirement{reqManifestExactBytes, reqHeadExisting200, reqManifestPut201Location},
 			Explain: "an OCI image (config + 2 gzip layers) through the OCI workflow W: blobs uploaded, the manifest PUT by " +
-				"digest and by tag (201, the Location reads back), listed in tags/list, HEAD/GET by tag and digest 200 with " +
-				"the same bytes, then deleted",
+				"digest and by tag (201, the Location reads back: this scenario owns the manifest PUT's Location, which " +
+				"the other W scenarios read back only when present), listed in tags/list, HEAD/GET by tag and digest 200 " +
+				"with the same bytes, then deleted",
 			Origin: "O: image/*; L6, L7, L9, L10, L35, L37",
-			Run:    func(e *Env) error { return e.workflow(fixtures.OCIImage(e.seed())) },
+			Run: func(e *Env) error {
+				return e.workflowWith(fixtures.OCIImage(e.seed()), workflowOptions{ownsLocation: true})
+			},
 		},
 		{
 			ID: "oci-image-uncompressed", Area: areaOCI,
-			Explain: "an OCI image with application/vnd.oci.image.layer.v1.tar layers (2048 B) through W",
-			Origin:  "O: image-uncompressed/*",
-			Run:     func(e *Env) error { return e.workflow(fixtures.OCIImageUncompressed(e.seed())) },
+			Requires: []Requirement{reqManifestExactBytes, reqHeadExisting200},
+			Explain:  "an OCI image with application/vnd.oci.image.layer.v1.tar layers (2048 B) through W",
+			Origin:   "O: image-uncompressed/*",
+			Run:      func(e *Env) error { return e.workflow(fixtures.OCIImageUncompressed(e.seed())) },
 		},
 		{
 			ID: "oci-large-manifest", Area: areaOCI,
+			Requires: []Requirement{reqManifest4MB},
 			Explain: "a manifest of about 3.9 MB (390 annotations of 10 000 B, under 4 MiB) through W: accepted and " +
 				"returned byte-exact",
 			Origin: "O: large-manifest/*",
@@ -42,26 +48,30 @@ func ociScenarios() []Scenario {
 		},
 		{
 			ID: "oci-artifact", Area: areaOCI,
-			Explain: "an artifact (artifactType, the empty config {}, one layer of a custom media type) through W",
-			Origin:  "O: artifact/*",
-			Run:     func(e *Env) error { return e.workflow(fixtures.OCIArtifact(e.seed())) },
+			Requires: []Requirement{reqUnknownArtifactTypeNoError},
+			Explain:  "an artifact (artifactType, the empty config {}, one layer of a custom media type) through W",
+			Origin:   "O: artifact/*",
+			Run:      func(e *Env) error { return e.workflow(fixtures.OCIArtifact(e.seed())) },
 		},
 		{
 			ID: "oci-artifact-no-layers", Area: areaOCI,
-			Explain: "an artifact whose only layer is the empty descriptor, through W",
-			Origin:  "O: artifact-without-layers/*",
-			Run:     func(e *Env) error { return e.workflow(fixtures.OCIArtifactWithoutLayers()) },
+			Requires: []Requirement{reqUnknownConfigTypeNoError},
+			Explain:  "an artifact whose only layer is the empty descriptor, through W",
+			Origin:   "O: artifact-without-layers/*",
+			Run:      func(e *Env) error { return e.workflow(fixtures.OCIArtifactWithoutLayers()) },
 		},
 		{
 			ID: "oci-data-field", Area: areaOCI,
-			Explain: "an image whose config and layer descriptors carry data (the content in base64), through W",
-			Origin:  "O: data-field/*",
-			Run:     func(e *Env) error { return e.workflowWith(fixtures.OCIImage(e.seed()), workflowOptions{data: true}) },
+			Requires: []Requirement{reqManifestExactBytes},
+			Explain:  "an image whose config and layer descriptors carry data (the content in base64), through W",
+			Origin:   "O: data-field/*",
+			Run:      func(e *Env) error { return e.workflowWith(fixtures.OCIImage(e.seed()), workflowOptions{data: true}) },
 		},
 		{
 			ID: "oci-custom-fields", Area: areaOCI,
-			Explain: "two manifests and an index with unknown top-level fields, through W: stored and returned byte-exact",
-			Origin:  "O: custom-fields/*",
+			Requires: []Requirement{reqManifestExactBytes, reqUnknownPropertyNoError},
+			Explain:  "two manifests and an index with unknown top-level fields, through W: stored and returned byte-exact",
+			Origin:   "O: custom-fields/*",
 			Run: func(e *Env) error {
 				return e.workflowWith(fixtures.OCIIndex(e.seed()), workflowOptions{extra: []schema2.Field{
 					schema2.MustField("org.example.custom", "a custom field"),
@@ -71,6 +81,7 @@ func ociScenarios() []Scenario {
 		},
 		{
 			ID: "s1-bad-parent-chain", Area: areaSchema1,
+			Requires: []Requirement{quayS1BadParentChain},
 			Explain: "a signed schema1 manifest whose v1Compatibility parent chain is broken (a parent id never defined; a " +
 				"child listed before its parent): the blobs upload, invalid-images at put-manifest (400)",
 			Origin: "Q: test_invalid_parent, test_wrong_image_order",
@@ -80,6 +91,7 @@ func ociScenarios() []Scenario {
 		},
 		{
 			ID: "s1-down-convert", Area: areaSchema1,
+			Requires: []Requirement{reqDockerV1Fallback},
 			Explain: "a manifest pushed as s2 (or oci, or s1), its tag GET with no Accept, as a schema1 client: 200 with a " +
 				"schema1 type, signed by the registry, the signature verifies, fsLayers/history give the pushed layers; a " +
 				"GET by digest is never converted",
@@ -90,6 +102,7 @@ func ociScenarios() []Scenario {
 		},
 		{
 			ID: "sha512-manifests", Area: areaSHA512,
+			Requires: []Requirement{reqGetManifest200, reqSHA512},
 			Explain: "two OCI images whose config and layers are sha512 blobs, and an index of them, all PUT by a sha512: " +
 				"digest (no tags), through W: 201 with Docker-Content-Digest sha512:..., HEAD/GET by digest 200",
 			Origin: "O: sha512/*",
@@ -100,9 +113,10 @@ func ociScenarios() []Scenario {
 		},
 		{
 			ID: "sha512-tag-param", Area: areaSHA512,
-			Explain: "neg-tag-param with sha512 images and index",
-			Origin:  "O: tag-param-sha512/*",
-			Needs:   []Capability{SHA512, TagParam},
+			Requires: []Requirement{reqOCITagHeader, reqTagParamMay},
+			Explain:  "neg-tag-param with sha512 images and index",
+			Origin:   "O: tag-param-sha512/*",
+			Needs:    []Capability{SHA512, TagParam},
 			Run: func(e *Env) error {
 				return e.workflowWith(fixtures.OCIIndex(e.seed(), fixtures.WithDigestAlgorithm(digest.SHA512)), workflowOptions{alg: digest.SHA512, tagParams: true})
 			},

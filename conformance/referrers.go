@@ -16,6 +16,7 @@ func referrersScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "ref-empty", Area: areaReferrers,
+			Requires: []Requirement{reqReferrersNo404, reqReferrersEmptyList, reqReferrersContentType},
 			Explain: "GET /v2/<repo>/referrers/<digest> for a digest without referrers (an unknown digest, a manifest not " +
 				"in the repository) answers 200, Content-Type application/vnd.oci.image.index.v1+json, manifests: [] " +
 				"(distribution-spec 1.1: listing referrers)",
@@ -25,6 +26,7 @@ func referrersScenarios() []Scenario {
 		},
 		{
 			ID: "ref-artifacts", Area: areaReferrers,
+			Requires: []Requirement{reqOCISubjectHeader, reqReferrersAnnotations, reqReferrersArtifactType},
 			Explain: "an image (tag image) and artifacts whose subject is the image, through W: each PUT with a subject " +
 				"answers 201 with OCI-Subject: <subject digest>, and the image's referrers list them with digest, " +
 				"mediaType, size, artifactType and the annotations pushed",
@@ -36,6 +38,7 @@ func referrersScenarios() []Scenario {
 		},
 		{
 			ID: "ref-filter", Area: areaReferrers,
+			Requires: []Requirement{reqReferrersFilterShould, reqReferrersFiltersApplied},
 			Explain: "?artifactType=<t> for each type, and for one that matches nothing, answers 200 with only the " +
 				"matching descriptors and OCI-Filters-Applied: artifactType; without that header the filter is reported " +
 				"unsupported (skip)",
@@ -47,6 +50,7 @@ func referrersScenarios() []Scenario {
 		},
 		{
 			ID: "ref-index-subject", Area: areaReferrers,
+			Requires: []Requirement{reqOCISubjectHeader, reqReferrersIndexArtifactType},
 			Explain: "an artifact index (artifactType) with a subject, through W: 201 with OCI-Subject, listed among the " +
 				"subject's referrers",
 			Origin: "O: index-with-subject/*",
@@ -57,6 +61,7 @@ func referrersScenarios() []Scenario {
 		},
 		{
 			ID: "ref-missing-subject", Area: areaReferrers,
+			Requires: []Requirement{reqOCISubjectHeader, reqSubjectMissingAccepted},
 			Explain: "an artifact whose subject is not in the repository, through W: 201 with OCI-Subject, and the " +
 				"referrers of the absent digest (200) list it",
 			Origin: "O: missing-subject/*",

@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/registrytest/registrytest/v2proto"
 )
 
 // An Outcome is how a scenario went.
@@ -47,6 +49,19 @@ type Result struct {
 	// with errors.As, for example for a *v2proto.StatusError.
 	Err      error
 	Duration time.Duration
+	// Known is the description of the known deviation (Target.Known) the
+	// result is skipped for, "" when it is not one.
+	Known string
+	// Transcript is the record of the scenario's last exchanges (at most
+	// MaxTranscript, oldest first, each text cut to MaxTranscriptLine
+	// bytes), made by every client of its Env and redacted by v2proto
+	// (see v2proto.WithTranscript): kept for failed and warned results and
+	// known deviations, nil for the others. Raw requests a scenario sends
+	// itself with Env.HTTPClient are not in it.
+	Transcript []v2proto.Exchange
+	// TranscriptDropped is how many earlier exchanges the transcript did
+	// not keep.
+	TranscriptDropped int
 }
 
 // Name is ID, or ID/param for a parameter.
@@ -67,6 +82,16 @@ type Report struct {
 	// States are the states the target's Control can set, in the order of
 	// AllStates (Target.ControlStates).
 	States []State
+	// Table is the name of the failures table the target was judged by;
+	// Capabilities are the capabilities it listed; Strict reports whether
+	// the run was strict (Strict). Check sets them.
+	Table        string
+	Capabilities []Capability
+	Strict       bool
+	// CapabilityNotes says, by capability, how the program that ran Check
+	// learned that the target has it (declared, measured, found by a
+	// ping...), for the HTML report; Check leaves it nil.
+	CapabilityNotes map[Capability]string
 	// Err, when not nil, is what is wrong with the target itself rather
 	// than with a scenario: a Control that cannot set any state, or that
 	// has a method of a state interface with the wrong signature
@@ -114,7 +139,8 @@ func (r *Report) Failed() bool {
 // time, the requirement that judged it as "LEVEL (source, section)", and
 // the error or the reason of a skip, on one line); then one paragraph per
 // failure and per warning with the requirement's sentence, its URL and the
-// whole error; the target's own error (Err), if any; and a last line
+// whole error, and for a failure its transcript (TranscriptLines, under
+// "transcript:"); the target's own error (Err), if any; and a last line
 // "N passed, N failed, N skipped", followed by ", N warnings" when there
 // are any (warned results are counted as passed too).
 func (r *Report) WriteText(w io.Writer) error {
@@ -146,6 +172,11 @@ func (r *Report) WriteText(w io.Writer) error {
 				}
 			}
 			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(res.Detail, "\n", "\n    "))
+			if o == Failed {
+				if lines := TranscriptLines(res); len(lines) > 0 {
+					fmt.Fprintf(w, "    transcript:\n        %s\n", strings.Join(lines, "\n        "))
+				}
+			}
 		}
 	}
 	if r.Err != nil {
@@ -230,20 +261,22 @@ type junitMessage struct {
 // classname is the area), as CI systems read it:
 //   - a failure is a <failure> whose message is the error on one line,
 //     whose type is the requirement's level (MUST when it has none), and
-//     whose body is the requirement, its URL and the whole error;
+//     whose body is the requirement, its URL and the whole error, and
+//     whose testcase's <system-out> is its transcript (TranscriptLines);
 //   - a warning is a passing testcase whose <system-out> is "WARNING: ",
 //     the requirement, its URL and the error;
 //   - a skip is a <skipped> whose message is the reason on one line (and
 //     whose body names the requirement, when there is one).
 //
-// The suite's properties are the URL and the states the Control can set; a
+// The suite's properties are the URL (without user info, query values
+// redacted) and the states the Control can set; a
 // target error (Err) is one more failing testcase, named "target".
 func (r *Report) WriteJUnit(w io.Writer) error {
 	p, f, s := r.Counts()
 	suite := junitSuite{
 		Name: "registrytest conformance: " + r.Target, Tests: p + f + s, Failures: f, Skipped: s,
 		Time: seconds(r.Duration), Timestamp: r.Start.UTC().Format(time.RFC3339),
-		Props: []junitProp{{"url", r.URL}, {"control", describeStates(r.States)}},
+		Props: []junitProp{{"url", redactedURL(r.URL)}, {"control", describeStates(r.States)}},
 	}
 	for _, res := range r.Results {
 		c := junitCase{Name: res.Name(), Classname: "conformance." + sanitize(res.Area), Time: seconds(res.Duration)}
@@ -254,6 +287,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				level = Must
 			}
 			c.Failure = &junitMessage{Message: oneLine(res.Detail), Type: string(level), Text: requirementBody(res.Requirement) + res.Detail}
+			if lines := TranscriptLines(res); len(lines) > 0 {
+				c.SystemOut = "transcript:\n" + strings.Join(lines, "\n") + "\n"
+			}
 		case Warned:
 			c.SystemOut = "WARNING: " + requirementBody(res.Requirement) + res.Detail
 		case Skipped:

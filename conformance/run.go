@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -158,7 +159,8 @@ func requirementLines(req Requirement) string {
 // either way. Errors are judged as Run's are (see Requirement and Strict).
 func Check(ctx context.Context, target *Target, opts ...Option) *Report {
 	cfg := newConfig(opts)
-	rep := &Report{Target: target.Name, URL: target.URL, Start: time.Now()}
+	rep := &Report{Target: target.Name, URL: target.URL, Start: time.Now(), Table: target.tableName(),
+		Capabilities: slices.Clone(target.Capabilities), Strict: cfg.strict}
 	rep.States, rep.Err = target.ControlStates()
 	type job struct {
 		s     *Scenario
@@ -222,10 +224,14 @@ func Check(ctx context.Context, target *Target, opts ...Option) *Report {
 func runOne(ctx context.Context, cfg *config, s *Scenario, param string, target *Target) (r Result) {
 	r = Result{ID: s.ID, Param: param, Area: s.Area, Requirement: mainRequirement(s)}
 	start := time.Now()
+	rec := &recorder{}
 	defer func() {
 		r.Duration = time.Since(start)
 		if p := recover(); p != nil {
 			r.Outcome, r.Detail, r.Requirement = Failed, fmt.Sprintf("panic: %v", p), Requirement{}
+		}
+		if r.Outcome == Failed || r.Outcome == Warned || r.Known != "" {
+			r.Transcript, r.TranscriptDropped = rec.transcript()
 		}
 	}()
 	if reason := needsMet(s, target); reason != "" {
@@ -234,7 +240,7 @@ func runOne(ctx context.Context, cfg *config, s *Scenario, param string, target 
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	env, err := newEnv(ctx, target, s.ID, param)
+	env, err := newEnv(ctx, target, s.ID, param, rec)
 	if err != nil {
 		// The target itself is wrong (its URL, say): no requirement of
 		// the scenario's judges that.
@@ -252,7 +258,7 @@ func runOne(ctx context.Context, cfg *config, s *Scenario, param string, target 
 		r.Requirement, r.Err = v.requirement, err
 		switch {
 		case isKnown:
-			r.Outcome, r.Detail = Skipped, "known deviation: "+dev+": "+err.Error()
+			r.Outcome, r.Detail, r.Known = Skipped, "known deviation: "+dev+": "+err.Error(), dev
 		case v.why != "":
 			r.Outcome, r.Detail = v.outcome, v.why+": "+err.Error()
 		default:

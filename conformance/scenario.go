@@ -57,18 +57,21 @@ type Env struct {
 
 	id     string
 	client *v2proto.Client
+	// rec records the exchanges of every client the Env makes, for the
+	// result's transcript; nil records nothing.
+	rec *recorder
 }
 
-func newEnv(ctx context.Context, t *Target, id, param string) (*Env, error) {
-	opts := []v2proto.Option{v2proto.WithTable(t.Table), v2proto.WithHTTPClient(t.HTTPClient)}
-	if t.Logf != nil {
-		opts = append(opts, v2proto.WithLogf(t.Logf))
-	}
-	c, err := v2proto.New(t.URL, opts...)
+// newEnv returns the Env of scenario id (parameter param) against t, whose
+// clients record their exchanges with rec (when not nil).
+func newEnv(ctx context.Context, t *Target, id, param string, rec *recorder) (*Env, error) {
+	e := &Env{Ctx: ctx, Target: t, Param: param, id: id, rec: rec}
+	c, err := e.NewClient()
 	if err != nil {
 		return nil, err
 	}
-	return &Env{Ctx: ctx, Target: t, Param: param, id: id, client: c}, nil
+	e.client = c
+	return e, nil
 }
 
 // Client returns the client of the target, judging answers with the
@@ -76,11 +79,15 @@ func newEnv(ctx context.Context, t *Target, id, param string) (*Env, error) {
 func (e *Env) Client() *v2proto.Client { return e.client }
 
 // NewClient returns another client of the target with opts added (for
-// example another table).
+// example another table). Its exchanges go to the scenario's transcript
+// (Result.Transcript) as the Env's own client's do.
 func (e *Env) NewClient(opts ...v2proto.Option) (*v2proto.Client, error) {
 	base := []v2proto.Option{v2proto.WithTable(e.Target.Table), v2proto.WithHTTPClient(e.Target.HTTPClient)}
 	if e.Target.Logf != nil {
 		base = append(base, v2proto.WithLogf(e.Target.Logf))
+	}
+	if e.rec != nil {
+		base = append(base, v2proto.WithTranscript(e.rec.add))
 	}
 	return v2proto.New(e.Target.URL, append(base, opts...)...)
 }

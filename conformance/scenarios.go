@@ -25,6 +25,7 @@ func Scenarios() []Scenario {
 		catalogScenarios(),
 		referrersScenarios(),
 		stateScenarios(),
+		dockerScenarios(),
 	)
 	slices.SortStableFunc(list, func(a, b Scenario) int {
 		return slices.Index(Areas(), a.Area) - slices.Index(Areas(), b.Area)
@@ -37,7 +38,7 @@ func Areas() []string {
 	return []string{
 		areaAuth, areaBlobs, areaChunks, areaMount, areaCancel, areaReads, areaSchema2, areaSchema1, areaOCI,
 		areaLists, areaNegotiation, areaUnicode, areaValidation, areaDelete, areaTags, areaCatalog, areaReferrers,
-		areaStates, areaSHA512,
+		areaStates, areaSHA512, areaDocker,
 	}
 }
 

@@ -20,6 +20,7 @@ func stateScenarios() []Scenario {
 	return []Scenario{
 		{
 			ID: "state-registry-readonly", Area: areaStates,
+			Requires: []Requirement{quayStateRegistryReadonly},
 			Explain: "P, then the registry made read-only: R passes; a push of another image gets blob-head-check 404, " +
 				"then readonly-registry (Quay and distribution: start-upload 405), and R still returns the original",
 			Origin: "Q: test_readonly_push_pull",
@@ -29,6 +30,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-repo-readonly", Area: areaStates,
+			Requires: []Requirement{quayStateRepoReadonly},
 			Explain: "a READ_ONLY repository: R passes; a push without HEAD checks gets read-only (start-upload and " +
 				"put-manifest 401); a token for push,pull,* grants only pull; params: owner, robot × mirror config yes/no",
 			Origin: "Q: test_repository_states[READ_ONLY ×4], test_login_scopes[Read-Only]",
@@ -38,14 +40,16 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-repo-normal", Area: areaStates,
-			Explain: "a repository set to NORMAL explicitly: R and push pass; params: owner, robot × mirror config yes/no",
-			Origin:  "Q: test_repository_states[NORMAL ×4]",
-			States:  []State{StateRepoState},
-			Params:  []string{"owner-mirror", "owner-no-mirror", "robot-mirror", "robot-no-mirror"},
-			Run:     func(e *Env) error { return runRepoState(e, RepoNormal, "") },
+			Requires: []Requirement{quayStateRepoNormal},
+			Explain:  "a repository set to NORMAL explicitly: R and push pass; params: owner, robot × mirror config yes/no",
+			Origin:   "Q: test_repository_states[NORMAL ×4]",
+			States:   []State{StateRepoState},
+			Params:   []string{"owner-mirror", "owner-no-mirror", "robot-mirror", "robot-no-mirror"},
+			Run:      func(e *Env) error { return runRepoState(e, RepoNormal, "") },
 		},
 		{
 			ID: "state-repo-mirror-robot", Area: areaStates,
+			Requires: []Requirement{quayStateRepoMirrorRobot},
 			Explain: "a MIRROR repository with a mirror configuration, pushed by its robot: R and push pass, the robot's " +
 				"token for push,pull,* grants push and pull",
 			Origin: "Q: test_repository_states[MIRROR, robot, mirror], test_login_scopes[mirror robot]",
@@ -55,6 +59,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-repo-mirror-denied", Area: areaStates,
+			Requires: []Requirement{quayStateRepoMirrorDenied},
 			Explain: "a MIRROR repository with a mirror configuration, pushed by the owner: R passes, the push gets " +
 				"mirror-only (start-upload, put-manifest 401), and the owner's token grants only pull",
 			Origin: "Q: test_repository_states[MIRROR, user, mirror], test_login_scopes[Mirror only, dtrobot2]",
@@ -64,6 +69,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-repo-mirror-misconfigured", Area: areaStates,
+			Requires: []Requirement{quayStateRepoMirrorMisconfigured},
 			Explain: "a MIRROR repository without a mirror configuration: R passes, a push by the owner or the robot gets " +
 				"mirror-misconfigured (start-upload, put-manifest 401)",
 			Origin: "Q: test_repository_states[MIRROR, robot/user, no mirror]",
@@ -73,6 +79,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-ns-disabled", Area: areaStates,
+			Requires: []Requirement{quayStateNsDisabled},
 			Explain: "with the owner's namespace disabled, a push, a pull of a repository pushed before, and a tags list " +
 				"get namespace-disabled (Quay: auth 405)",
 			Origin: "Q: test_push_disabled_namespace, test_pull_disabled_namespace, test_tags_disabled_namespace",
@@ -83,6 +90,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-ns-disabled-catalog", Area: areaStates,
+			Requires: []Requirement{quayStateNsDisabledCatalog},
 			Explain: "a token taken, then the user's namespace disabled: the catalog listed with that token answers 200 " +
 				"without any repository of that namespace",
 			Origin: "Q: test_catalog_disabled_namespace",
@@ -93,6 +101,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-library-off", Area: areaStates,
+			Requires: []Requirement{quayStateLibraryOff},
 			Explain: "with the implicit library namespace off, a repository without a namespace is refused: " +
 				"disallowed-library-namespace (400), for a push first at blob-head-check, for a pull at get-manifest",
 			Origin: "Q: test_push_library_with_support_disabled, test_pull_library_with_support_disabled",
@@ -103,23 +112,26 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-library-off-explicit", Area: areaStates,
-			Explain: "with library support off, P and R on library/<repo> pass",
-			Origin:  "Q: test_library_namespace_with_support_disabled",
-			States:  []State{StateLibraryOff},
-			Alone:   true,
-			Params:  formatParams,
-			Run:     runStateLibraryOffExplicit,
+			Requires: []Requirement{quayStateLibraryOffExplicit},
+			Explain:  "with library support off, P and R on library/<repo> pass",
+			Origin:   "Q: test_library_namespace_with_support_disabled",
+			States:   []State{StateLibraryOff},
+			Alone:    true,
+			Params:   formatParams,
+			Run:      runStateLibraryOffExplicit,
 		},
 		{
 			ID: "state-app-repo", Area: areaStates,
-			Explain: "a push to, and a pull from, an application repository get app-repository (Quay: auth 405)",
-			Origin:  "Q: test_application_repo",
-			States:  []State{StateAppRepo},
-			Params:  []string{"push", "pull"},
-			Run:     runStateAppRepo,
+			Requires: []Requirement{quayStateAppRepo},
+			Explain:  "a push to, and a pull from, an application repository get app-repository (Quay: auth 405)",
+			Origin:   "Q: test_application_repo",
+			States:   []State{StateAppRepo},
+			Params:   []string{"push", "pull"},
+			Run:      runStateAppRepo,
 		},
 		{
 			ID: "state-geo-blocked", Area: areaStates,
+			Requires: []Requirement{quayStateGeoBlocked},
 			Explain: "P without blob GET checks; the namespace geo-blocked for the client's country; R from a blocked " +
 				"address: get-manifest 200, then geo-blocked at get-blob (403)",
 			Origin: "Q: test_geo_blocking",
@@ -128,6 +140,7 @@ func stateScenarios() []Scenario {
 		},
 		{
 			ID: "state-preloaded", Area: areaStates,
+			Requires: []Requirement{reqPullCategory},
 			Explain: "content the target names (tags, manifests, blobs, referrers) without pushing: HEAD/GET of each " +
 				"answers 200 with the stated digest, the tags and the referrers are listed",
 			Origin: "O: read-only data set (OCI_RO_DATA_TAGS/MANIFESTS/BLOBS/REFERRERS); legacy setup \"Get tag name from environment\", \"Populate registry with test tags (no push)\"",
@@ -158,7 +171,8 @@ func runStateRegistryReadOnly(e *Env) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), fmtS2, exp); err != nil {
+	// Quay's push demands each blob absent first (blob-head-check 404).
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), fmtS2, exp, v2proto.WithBlobsAbsent()); err != nil {
 		return err
 	}
 	_, err = e.pull(repo, []string{"latest"}, fixtures.Basic(), fmtS2)

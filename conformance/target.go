@@ -152,18 +152,26 @@ const (
 	Delete            Capability = "delete"             // manifest delete by digest
 	TagDelete         Capability = "tag-delete"         // manifest delete by tag
 	BlobDelete        Capability = "blob-delete"        // blob delete
-	TagPaging         Capability = "tag-paging"         // tags/list honours n and last and sends Link
+	TagPaging         Capability = "tag-paging"         // tags/list honours n and last (Link: TagLink)
 	Catalog           Capability = "catalog"            // /v2/_catalog
 	Referrers         Capability = "referrers"          // the OCI 1.1 referrers API
 	TagParam          Capability = "tag-param"          // PUT /manifests/<digest>?tag=
 	SHA512            Capability = "sha512"             // sha512 digests
-	Sparse            Capability = "sparse"             // switch: manifests whose blobs or children are absent are accepted
+	Sparse            Capability = "sparse"             // switch: valid-missing-blob-ref/oci-sparse runs the whole push and pull
 	ForeignLayers     Capability = "foreign-layers"     // layers with urls that were never uploaded are accepted
 	NestedNames       Capability = "nested-names"       // switch: repository names of 3 or more components
 	LibraryAlias      Capability = "library-alias"      // x and library/x are one repository
 	ValidatesConfig   Capability = "validates-config"   // switch: image configs the registry cannot use are refused
 	ValidatesV1Chain  Capability = "validates-v1-chain" // the schema1 v1 parent chain is checked
 	ValidatesPlatform Capability = "validates-platform" // a list entry's platform is checked against its child
+	// TagLink: tags/list pages carry Link: <...>; rel="next" while more
+	// tags remain (a MAY of the spec). Without it, tag paging (with
+	// tag-paging) is walked with n and last alone.
+	TagLink Capability = "tag-link"
+	// CatalogLink: /v2/_catalog pages carry Link: <...>; rel="next" while
+	// more names remain. Without it, catalog paging (with catalog) is
+	// walked with n and last alone.
+	CatalogLink Capability = "catalog-link"
 )
 
 // Docker is a switch: the registry claims compatibility with the Docker
@@ -187,6 +195,6 @@ func AllCapabilities() []Capability {
 		Auth, Token, Roles, S1, S1U, Convert, SignedConversion, HidesUntagged, PostDigest, Cancel, Range, Mount, MountAuto,
 		ChunkOverlap, Delete, TagDelete, BlobDelete, TagPaging, Catalog, Referrers, TagParam, SHA512,
 		Sparse, ForeignLayers, NestedNames, LibraryAlias, ValidatesConfig, ValidatesV1Chain, ValidatesPlatform,
-		Docker,
+		TagLink, CatalogLink, Docker,
 	}
 }

@@ -1,17 +1,15 @@
 package failures
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-var kebab = regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)*$`)
-
 func TestAll(t *testing.T) {
-	// Quay's 2020 enum, in its order (quay-seed.md 1.3).
+	// Quay's 2020 enum, in its order (quay-seed.md 1.3), then the spec's
+	// kinds.
 	want := []Failure{
 		"unauthenticated", "unauthorized", "invalid-authentication", "invalid-registry",
 		"invalid-repository", "slash-repository", "app-repository", "unknown-tag",
@@ -19,25 +17,30 @@ func TestAll(t *testing.T) {
 		"invalid-manifest", "invalid-manifest-in-list", "invalid-images", "unsupported-content-type",
 		"invalid-blob", "namespace-disabled", "unauthorized-for-mount", "geo-blocked",
 		"read-only", "mirror-only", "mirror-misconfigured", "mirror-robot-missing", "readonly-registry",
+		"delete-disabled", "unsupported", "name-unknown", "denied", "too-many-requests", "blob-unknown",
+		"upload-unknown", "digest-invalid", "range-invalid", "manifest-blob-unknown",
 	}
 	got := All()
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("All() mismatch (-want +got):\n%s", diff)
 	}
 	for _, f := range got {
-		if !kebab.MatchString(string(f)) {
-			t.Errorf("failure %q is not kebab-case", f)
+		if !f.Valid() {
+			t.Errorf("Failure(%q).Valid() = false, want true", f)
 		}
 		if !f.Known() {
 			t.Errorf("Failure(%q).Known() = false, want true", f)
+		}
+		if doc := f.Doc(); doc == "" || doc != oneLine(doc) {
+			t.Errorf("Failure(%q).Doc() = %q, want a sentence on one line", f, doc)
 		}
 	}
 	got[0] = "changed"
 	if All()[0] != Unauthenticated {
 		t.Errorf("All()[0] = %q after the caller changed its copy, want %q", All()[0], Unauthenticated)
 	}
-	if Failure("tag-immutable").Known() {
-		t.Errorf(`Failure("tag-immutable").Known() = true, want false`)
+	if Failure("never-made-kind").Known() {
+		t.Errorf(`Failure("never-made-kind").Known() = true, want false`)
 	}
 }
 
@@ -178,7 +181,7 @@ func TestDistributionWellFormed(t *testing.T) {
 }
 
 func TestImmutable(t *testing.T) {
-	base := NewTable("base").With(GetManifest, UnknownTag, Expectation{Status: 404, Codes: []string{"MANIFEST_UNKNOWN"}})
+	base := NewTable("base").With(GetManifest, UnknownTag, Expectation{Status: 404, Codes: []string{CodeManifestUnknown}})
 	before := base.String()
 
 	codes := []string{"A", "B"}
@@ -196,7 +199,7 @@ func TestImmutable(t *testing.T) {
 	if after := base.String(); after != before {
 		t.Errorf("deriving changed the base table (-before +after):\n%s", cmp.Diff(before, after))
 	}
-	if e, _ := d1.Lookup(PutManifest, InvalidManifest); !cmp.Equal(e, Expectation{400, []string{"A", "B"}}) {
+	if e, _ := d1.Lookup(PutManifest, InvalidManifest); !cmp.Equal(e, Expectation{Status: 400, Codes: []string{"A", "B"}}) {
 		t.Errorf("d1.Lookup(put-manifest, invalid-manifest) = %v, want 400 A or B (the codes as passed to With)", e)
 	}
 	if _, ok := d2.Lookup(GetManifest, UnknownTag); ok {
@@ -236,6 +239,14 @@ func TestNilTable(t *testing.T) {
 	}
 }
 
+// tagInvalid is the issue's example: 400 or 404, with MANIFEST_INVALID or
+// TAG_INVALID or no code.
+var (
+	tagInvalid = Expectation{Status: 400, Also: []int{404},
+		Codes: []string{CodeManifestInvalid, CodeTagInvalid}, CodeOptional: true}
+	tagInvalidText = "400 or 404 MANIFEST_INVALID or TAG_INVALID or no code"
+)
+
 func TestExpectation(t *testing.T) {
 	tests := []struct {
 		e      Expectation
@@ -247,10 +258,29 @@ func TestExpectation(t *testing.T) {
 		{Expectation{Status: 404}, 404, nil, true, "404"},
 		{Expectation{Status: 404}, 404, []string{"X"}, true, "404"},
 		{Expectation{Status: 404}, 400, nil, false, "404"},
-		{Expectation{404, []string{"MANIFEST_UNKNOWN"}}, 404, []string{"NAME_UNKNOWN", "MANIFEST_UNKNOWN"}, true, "404 MANIFEST_UNKNOWN"},
-		{Expectation{404, []string{"MANIFEST_UNKNOWN"}}, 404, []string{"NAME_UNKNOWN"}, false, "404 MANIFEST_UNKNOWN"},
-		{Expectation{404, []string{"MANIFEST_UNKNOWN"}}, 404, nil, false, "404 MANIFEST_UNKNOWN"},
-		{Expectation{400, []string{"A", "B"}}, 400, []string{"B"}, true, "400 A or B"},
+		{Expectation{Status: 404, Codes: []string{CodeManifestUnknown}}, 404, []string{CodeNameUnknown, CodeManifestUnknown}, true, "404 MANIFEST_UNKNOWN"},
+		{Expectation{Status: 404, Codes: []string{CodeManifestUnknown}}, 404, []string{CodeNameUnknown}, false, "404 MANIFEST_UNKNOWN"},
+		{Expectation{Status: 404, Codes: []string{CodeManifestUnknown}}, 404, nil, false, "404 MANIFEST_UNKNOWN"},
+		{Expectation{Status: 400, Codes: []string{"A", "B"}}, 400, []string{"B"}, true, "400 A or B"},
+		// Sets of statuses.
+		{Expectation{Status: 400, Also: []int{404}}, 404, nil, true, "400 or 404"},
+		{Expectation{Status: 400, Also: []int{404}}, 400, []string{"X"}, true, "400 or 404"},
+		{Expectation{Status: 400, Also: []int{404}}, 405, nil, false, "400 or 404"},
+		{Expectation{Status: 401, Also: []int{403, 405}}, 405, nil, true, "401 or 403 or 405"},
+		// A code, or none.
+		{tagInvalid, 404, nil, true, tagInvalidText},
+		{tagInvalid, 400, []string{CodeTagInvalid}, true, tagInvalidText},
+		{tagInvalid, 404, []string{CodeNameUnknown, CodeManifestInvalid}, true, tagInvalidText},
+		{tagInvalid, 400, []string{CodeNameInvalid}, false, tagInvalidText},
+		{tagInvalid, 405, nil, false, tagInvalidText},
+		{Expectation{Status: 404, Codes: []string{CodeManifestUnknown}, CodeOptional: false}, 404, []string{}, false, "404 MANIFEST_UNKNOWN"},
+		// OrSuccess is the table's to apply: Matches judges the refusal.
+		{Expectation{Status: 401, Also: []int{403}, OrSuccess: true}, 403, nil, true, "401 or 403, or success"},
+		{Expectation{Status: 401, Also: []int{403}, OrSuccess: true}, 200, nil, false, "401 or 403, or success"},
+		{Expectation{Status: 400, Codes: []string{CodeManifestBlobUnknown}, OrSuccess: true}, 400, nil, false, "400 MANIFEST_BLOB_UNKNOWN, or success"},
+		{Expectation{Status: 400, Codes: []string{"A"}, CodeOptional: true, OrSuccess: true}, 400, nil, true, "400 A or no code, or success"},
+		// CodeOptional without codes changes nothing.
+		{Expectation{Status: 404, CodeOptional: true}, 404, []string{"X"}, true, "404"},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Matches(tt.status, tt.codes); got != tt.want {
@@ -268,7 +298,17 @@ func TestWithPanics(t *testing.T) {
 		f    func()
 	}{
 		{"unknown step", func() { OCI.With("nope", UnknownTag, Expectation{Status: 404}) }},
-		{"unknown failure", func() { OCI.With(GetManifest, "nope", Expectation{Status: 404}) }},
+		{"empty failure", func() { OCI.With(GetManifest, "", Expectation{Status: 404}) }},
+		{"upper-case failure", func() { OCI.With(GetManifest, "Unknown-Tag", Expectation{Status: 404}) }},
+		{"failure with a double hyphen", func() { OCI.With(GetManifest, "unknown--tag", Expectation{Status: 404}) }},
+		{"failure with a trailing hyphen", func() { OCI.With(GetManifest, "unknown-", Expectation{Status: 404}) }},
+		{"failure starting with a digit", func() { OCI.With(GetManifest, "4xx", Expectation{Status: 404}) }},
+		{"failure with a space", func() { OCI.With(GetManifest, "unknown tag", Expectation{Status: 404}) }},
+		{"failure of 101 bytes", func() { OCI.With(GetManifest, Failure(strings.Repeat("a", 101)), Expectation{Status: 404}) }},
+		{"also status 600", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 404, Also: []int{600}}) }},
+		{"also repeats status", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 404, Also: []int{400, 404}}) }},
+		{"also repeats itself", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 404, Also: []int{400, 400}}) }},
+		{"code none", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 404, Codes: []string{"none"}}) }},
 		{"status 99", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 99}) }},
 		{"status 600", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 600}) }},
 		{"empty code", func() { OCI.With(GetManifest, UnknownTag, Expectation{Status: 404, Codes: []string{""}}) }},
@@ -315,12 +355,20 @@ func tableState(tab *Table) map[string]any {
 	return map[string]any{"name": tab.Name(), "success": succ, "entries": tab.Entries()}
 }
 
+// roundTripDefined is a kind of this test's own, with a doc of several
+// lines.
+var roundTripDefined = NewFailure("round-trip-defined", "A kind\nof the\ttests' own.")
+
 func TestRoundTrip(t *testing.T) {
 	custom := Distribution.Named("custom name with spaces").
 		WithSuccess(CancelUpload, 202).
-		With(PutManifest, MissingTag, Expectation{Status: 400, Codes: []string{"TAG_INVALID", "NAME_INVALID"}}).
-		Without(Auth, Unauthenticated)
-	for _, tab := range []*Table{OCI, Quay, Distribution, custom, NewTable("")} {
+		With(PutManifest, MissingTag, Expectation{Status: 400, Codes: []string{CodeTagInvalid, CodeNameInvalid}}).
+		Without(Auth, Unauthenticated).
+		With(PutManifest, InvalidTag, tagInvalid).
+		With(PutManifest, Failure("round-trip-undefined"), Expectation{Status: 409, Also: []int{412}}).
+		With(GetManifest, roundTripDefined, Expectation{Status: 451}).
+		With(Auth, Unauthorized, Expectation{Status: 401, Also: []int{403}, Codes: []string{CodeDenied}, CodeOptional: true, OrSuccess: true})
+	for _, tab := range []*Table{OCI, Spec, Quay, Distribution, custom, NewTable("")} {
 		var b strings.Builder
 		n, err := tab.WriteTo(&b)
 		if err != nil || n != int64(b.Len()) {
@@ -346,6 +394,11 @@ success cancel-upload 202
 put-manifest missing-tag 400 TAG_INVALID NAME_INVALID
 without get-manifest unknown-tag
 get-blob geo-blocked 403
+put-manifest invalid-tag 400,404 none MANIFEST_INVALID TAG_INVALID
+failure tag-immutable   a push over an immutable tag
+put-manifest tag-immutable 409,412,403
+delete-manifest delete-disabled 405 UNSUPPORTED
+auth denied success,403
 `
 	got, err := ParseTable(strings.NewReader(text))
 	if err != nil {
@@ -353,9 +406,13 @@ get-blob geo-blocked 403
 	}
 	want := Distribution.Named("my registry").
 		WithSuccess(CancelUpload, 202).
-		With(PutManifest, MissingTag, Expectation{Status: 400, Codes: []string{"TAG_INVALID", "NAME_INVALID"}}).
+		With(PutManifest, MissingTag, Expectation{Status: 400, Codes: []string{CodeTagInvalid, CodeNameInvalid}}).
 		Without(GetManifest, UnknownTag).
-		With(GetBlob, GeoBlocked, Expectation{Status: 403})
+		With(GetBlob, GeoBlocked, Expectation{Status: 403}).
+		With(PutManifest, InvalidTag, tagInvalid).
+		With(PutManifest, "tag-immutable", Expectation{Status: 409, Also: []int{412, 403}}).
+		With(DeleteManifest, DeleteDisabled, Expectation{Status: 405, Codes: []string{CodeUnsupported}}).
+		With(Auth, Denied, Expectation{Status: 403, OrSuccess: true})
 	if diff := cmp.Diff(tableState(want), tableState(got)); diff != "" {
 		t.Errorf("ParseTable mismatch (-want +got):\n%s", diff)
 	}
@@ -368,12 +425,27 @@ get-blob geo-blocked 403
 	if diff := cmp.Diff(tableState(NewTable("").With(Auth, Unauthenticated, Expectation{Status: 401})), tableState(got)); diff != "" {
 		t.Errorf("ParseTable without base mismatch (-want +got):\n%s", diff)
 	}
-	got, err = ParseTable(strings.NewReader("base quay\n"))
+	for _, base := range []*Table{OCI, Spec, Quay, Distribution} {
+		got, err = ParseTable(strings.NewReader("base " + base.Name() + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tableState(base), tableState(got)); diff != "" {
+			t.Errorf("ParseTable(base %s) mismatch (-want +got):\n%s", base.Name(), diff)
+		}
+	}
+	// A kind made with NewFailure needs no failure directive.
+	got, err = ParseTable(strings.NewReader("get-manifest round-trip-defined 451\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(tableState(Quay), tableState(got)); diff != "" {
-		t.Errorf("ParseTable(base quay) mismatch (-want +got):\n%s", diff)
+	if e, ok := got.Lookup(GetManifest, roundTripDefined); !ok || e.Status != 451 {
+		t.Errorf("ParseTable(get-manifest round-trip-defined 451).Lookup = %v, %v, want 451, true", e, ok)
+	}
+	// A failure directive is allowed for a known kind, and declares nothing
+	// beyond its line's kind.
+	if _, err := ParseTable(strings.NewReader("failure unknown-tag\nget-manifest unknown-tag 404\n")); err != nil {
+		t.Errorf("ParseTable with a failure directive for a built-in kind: %v", err)
 	}
 }
 
@@ -383,14 +455,28 @@ func TestParseTableErrors(t *testing.T) {
 		want string
 	}{
 		{"get-manfest unknown-tag 404", `failures.ParseTable: line 1: unknown step "get-manfest"`},
-		{"\nget-manifest unknwn-tag 404", `failures.ParseTable: line 2: unknown failure "unknwn-tag"`},
+		{"\nget-manifest unknwn-tag 404", `failures.ParseTable: line 2: unknown failure "unknwn-tag" (declare a kind of your own with a failure directive first)`},
+		{"without get-manifest unknwn-tag", `failures.ParseTable: line 1: unknown failure "unknwn-tag" (declare a kind of your own with a failure directive first)`},
+		{"get-manifest never-made-kind 409\nfailure never-made-kind", `failures.ParseTable: line 1: unknown failure "never-made-kind" (declare a kind of your own with a failure directive first)`},
+		{"failure", `failures.ParseTable: line 1: failure takes a kind and an optional doc, got no kind`},
+		{"failure Tag-Immutable x", `failures.ParseTable: line 1: failure "Tag-Immutable", want a kebab-case name (lower-case letters and digits in words joined by single hyphens, starting with a letter, at most 100 bytes)`},
+		{"failure tag-immutable\nfailure tag-immutable", `failures.ParseTable: line 2: second failure directive for tag-immutable`},
+		{"get-manifest unknown-tag 404,", `failures.ParseTable: line 1: status "", want three digits`},
+		{"get-manifest unknown-tag 404,40", `failures.ParseTable: line 1: status "40", want three digits`},
+		{"get-manifest unknown-tag 404,400,404", `failures.ParseTable: line 1: status 404 given twice`},
+		{"get-manifest unknown-tag 404,600", `failures.ParseTable: line 1: status 600, want 100..599`},
+		{"get-manifest unknown-tag 404 none", `failures.ParseTable: line 1: none without a code: write the statuses alone for an answer with any body`},
+		{"get-manifest unknown-tag 404 A none none", `failures.ParseTable: line 1: none given twice`},
+		{"get-manifest unknown-tag success", `failures.ParseTable: line 1: success without a status`},
+		{"get-manifest unknown-tag 404,success,success", `failures.ParseTable: line 1: success given twice`},
+		{"get-manifest unknown-tag 404,succes", `failures.ParseTable: line 1: status "succes", want three digits`},
 		{"get-manifest unknown-tag 4040", `failures.ParseTable: line 1: status "4040", want three digits`},
 		{"get-manifest unknown-tag +40", `failures.ParseTable: line 1: status "+40", want three digits`},
 		{"get-manifest unknown-tag 099", `failures.ParseTable: line 1: status 99, want 100..599`},
 		{"get-manifest unknown-tag", `failures.ParseTable: line 1: want STEP FAILURE STATUS [CODE...], got "get-manifest unknown-tag"`},
 		{"get-manifest unknown-tag 404\nget-manifest unknown-tag 400", `failures.ParseTable: line 2: second entry for unknown-tag at get-manifest`},
 		{"name a\nbase quay", `failures.ParseTable: line 2: base must be the first directive`},
-		{"base nope", `failures.ParseTable: line 1: unknown base table "nope", want oci, quay or distribution`},
+		{"base nope", `failures.ParseTable: line 1: unknown base table "nope", want oci, spec, quay or distribution`},
 		{"base", `failures.ParseTable: line 1: base takes one table name, got 0 words`},
 		{"name a\nname b", `failures.ParseTable: line 2: second name directive`},
 		{"success ping", `failures.ParseTable: line 1: success takes a step and a status, got 1 words`},
@@ -413,6 +499,11 @@ func TestParseTableErrors(t *testing.T) {
 func FuzzParseTable(f *testing.F) {
 	f.Add(Quay.String())
 	f.Add(Distribution.String())
+	f.Add(Spec.String())
+	f.Add("base spec\nput-manifest invalid-tag 400,404 MANIFEST_INVALID TAG_INVALID none\n")
+	f.Add("failure tag-immutable a push over\tan immutable tag\nput-manifest tag-immutable 409,412\nwithout put-manifest tag-immutable\n")
+	f.Add("get-manifest unknown-tag 404,400 none\nget-blob blob-unknown 404,404\n")
+	f.Add("auth unauthorized success,401,403 DENIED none\nping too-many-requests 429,success\n")
 	f.Add("base distribution\nname x\nsuccess cancel-upload 202\nwithout get-manifest unknown-tag\n")
 	f.Add("put-manifest missing-tag 400 TAG_INVALID NAME_INVALID\n# c\n\n")
 	f.Add("name \u00e9t\u00e9\nauth unauthenticated 401 \u00c9\n")

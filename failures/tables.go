@@ -1,9 +1,10 @@
 package failures
 
 // OCI is the table of the OCI distribution spec's success statuses, with no
-// failure entries (the spec names error codes but not which refusal a
-// registry answers where). Its name is "oci". Derive a table from it to
-// describe a registry from scratch.
+// failure entries. Its name is "oci". Derive a table from it to describe a
+// registry from scratch, exactly: [NewTable] and a nil *Table are OCI too.
+// To judge a registry by what the spec allows, use [Spec], which has the
+// same success statuses and an entry for every refusal the spec describes.
 var OCI = NewTable("oci")
 
 // Quay is exactly the table of Quay's 2020 test harness
@@ -93,7 +94,8 @@ func quayTable() *Table {
 //
 // Failure kinds that are Quay concepts (namespaces, repository states,
 // geo-blocking, application repositories, a token service the server does
-// not know) have no entry. invalid-repository has none either: a name of
+// not know) have no entry, nor have the spec's kinds ([DeleteDisabled] to
+// [ManifestBlobUnknown]): every entry here has its proof in internal/itest. invalid-repository has none either: a name of
 // 256 characters makes all three answer 500.
 var Distribution = distributionTable()
 
@@ -104,7 +106,7 @@ func distributionTable() *Table {
 			t = t.With(s, f, Expectation{Status: status, Codes: codes})
 		}
 	}
-	unauthorized := []string{"UNAUTHORIZED"}
+	unauthorized := []string{CodeUnauthorized}
 	add(Unauthenticated, 401, nil, Auth)
 	add(InvalidAuthentication, 401, nil, Auth)
 	add(AnonymousNotAllowed, 401, nil, Auth)
@@ -113,15 +115,15 @@ func distributionTable() *Table {
 		GetManifest, GetManifestList, GetBlob, DeleteManifest, DeleteBlob, ListTags, Catalog)
 	add(Unauthorized, 401, nil, HeadManifest)
 
-	add(UnknownTag, 404, []string{"MANIFEST_UNKNOWN"}, GetManifest, GetManifestList, DeleteManifest)
+	add(UnknownTag, 404, []string{CodeManifestUnknown}, GetManifest, GetManifestList, DeleteManifest)
 	add(UnknownTag, 404, nil, HeadManifest)
 
 	add(MissingTag, 404, nil, PutManifest, PutManifestList)
 	add(InvalidTag, 404, nil, PutManifest, PutManifestList)
-	add(InvalidManifest, 400, []string{"MANIFEST_INVALID"}, PutManifest)
-	add(UnsupportedContentType, 400, []string{"MANIFEST_INVALID"}, PutManifest)
-	add(InvalidBlob, 400, []string{"MANIFEST_BLOB_UNKNOWN"}, PutManifest)
-	add(InvalidManifestInList, 400, []string{"MANIFEST_BLOB_UNKNOWN"}, PutManifestList)
+	add(InvalidManifest, 400, []string{CodeManifestInvalid}, PutManifest)
+	add(UnsupportedContentType, 400, []string{CodeManifestInvalid}, PutManifest)
+	add(InvalidBlob, 400, []string{CodeManifestBlobUnknown}, PutManifest)
+	add(InvalidManifestInList, 400, []string{CodeManifestBlobUnknown}, PutManifestList)
 
 	add(UnauthorizedForMount, 202, nil, MountBlob)
 	add(ReadonlyRegistry, 405, nil, StartUpload, MountBlob, PutManifest, PutManifestList, DeleteManifest, DeleteBlob)

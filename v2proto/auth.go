@@ -17,7 +17,7 @@ import (
 )
 
 // APIVersion is the value of the Docker-Distribution-API-Version header
-// that Ping requires.
+// that Ping accepts when the registry sends the header.
 const APIVersion = "registry/2.0"
 
 // DefaultTokenLifetime is how long a Bearer token is used when the token
@@ -29,7 +29,8 @@ type PingResult struct {
 	// Status is the answer's status: 200, or 401 when the registry wants
 	// credentials.
 	Status int
-	// APIVersion is the Docker-Distribution-API-Version header.
+	// APIVersion is the Docker-Distribution-API-Version header, "" when
+	// the registry sent none.
 	APIVersion string
 	// Challenges are the parsed WWW-Authenticate challenges of a 401
 	// answer, nil for a 200.
@@ -55,9 +56,10 @@ func (p *PingResult) Auth() *Challenge {
 
 // Ping sends GET /v2/ without credentials (the ping step) and returns what
 // it learnt. The registry must answer 200, or 401 with a Bearer or Basic
-// challenge (a Bearer one with an absolute http or https realm), and
-// Docker-Distribution-API-Version: registry/2.0 either way; otherwise Ping
-// returns a *StatusError or a *ResponseError. When the call's expected
+// challenge (a Bearer one with an absolute http or https realm); a
+// Docker-Distribution-API-Version header, when present, must be
+// registry/2.0 (the header is OPTIONAL: a registry without it is
+// accepted). Otherwise Ping returns a *StatusError or a *ResponseError. When the call's expected
 // failure is met at the ping step (only a custom table maps one there),
 // Ping returns nil, nil.
 func (c *Client) Ping(ctx context.Context, opts ...CallOption) (*PingResult, error) {
@@ -122,18 +124,24 @@ func (c *Client) Exchange(ctx context.Context, step failures.Step, req *http.Req
 }
 
 // begin starts a flow: the ping step, then the auth step for the call's
-// scopes (WithScopes, else defaults), which sets cl.authz and cl.token.
+// scopes (WithScopes, else defaults, written in distribution's grammar and
+// translated to the client's, see WithScopeGrammar), which sets cl.authz
+// and cl.token. A token request refused for its scopes is a *ScopeError.
 // stop and err are as exchange returns them.
 func (c *Client) begin(ctx context.Context, cl *call, defaults []string) (stop bool, err error) {
 	p, stop, err := c.ping(ctx, cl)
 	if err != nil || stop {
 		return stop, err
 	}
-	return c.authenticate(ctx, cl, p, cl.scopesOr(defaults))
+	return c.authenticate(ctx, cl, p, cl.scopesOr(c.defaultScopes(defaults)))
 }
 
-// ping runs the ping step.
+// ping runs the ping step. It is the first step of every call: a call
+// whose options are wrong (cl.optErr) stops there, before any request.
 func (c *Client) ping(ctx context.Context, cl *call) (*PingResult, bool, error) {
+	if cl.optErr != nil {
+		return nil, false, cl.optErr
+	}
 	req, err := c.newRequest(ctx, http.MethodGet, "/v2/", nil)
 	if err != nil {
 		return nil, false, err
@@ -148,7 +156,12 @@ func (c *Client) ping(ctx context.Context, cl *call) (*PingResult, bool, error) 
 		return &ResponseError{Step: failures.Ping, Method: req.Method, Path: c.redactURL(req.URL),
 			Status: resp.StatusCode, What: what, Got: got, Want: want}
 	}
-	if p.APIVersion != APIVersion {
+	// OCI distribution spec v1.1.1, "Legacy Docker support HTTP headers":
+	// "the client MAY encounter Docker-specific headers, such as
+	// `Docker-Content-Digest`, or `Docker-Distribution-API-Version`. These
+	// headers are OPTIONAL and clients SHOULD NOT depend on them." Checked
+	// when present, not required.
+	if _, sent := resp.Header["Docker-Distribution-Api-Version"]; sent && p.APIVersion != APIVersion {
 		return nil, false, rerr("Docker-Distribution-API-Version", clip(c.redactText(cl, p.APIVersion), maxShown), fmt.Sprintf("%q", APIVersion))
 	}
 	if resp.StatusCode != http.StatusUnauthorized {
@@ -211,6 +224,7 @@ func (c *Client) authenticate(ctx context.Context, cl *call, p *PingResult, scop
 		}
 		cl.token = tok
 		cl.authz = "Bearer " + tok
+		cl.challenge, cl.asked = ch, slices.Clone(scopes)
 		return false, nil
 	}
 }
@@ -285,8 +299,11 @@ func (c *Client) bearerToken(ctx context.Context, cl *call, ch *Challenge, scope
 	}
 	issued := c.now()
 	resp, stop, err := c.exchange(ctx, cl, failures.Auth, req)
-	if err != nil || stop {
-		return "", stop, err
+	if err != nil {
+		return "", false, c.scopeRefused(ctx, cl, req, scopes, err)
+	}
+	if stop {
+		return "", true, nil
 	}
 	defer resp.Body.Close()
 	rerr := func(got, want string) error {

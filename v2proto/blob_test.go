@@ -1,11 +1,14 @@
 package v2proto
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -126,11 +129,15 @@ func TestPushBlobSteps(t *testing.T) {
 		{"cancel", []CallOption{WithCancelUpload()}, nil, []string{
 			"HEAD /v2/r/blobs/" + d, "POST " + up, "PATCH " + up + "u1?_state=s0",
 			"DELETE " + up + "u1?_state=s0", "GET " + up + "u1?_state=s0", "HEAD /v2/r/blobs/" + d}},
+		// A blob to mount is not HEADed first unless it must be absent.
 		{"mount", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "other/repo"}), WithSkipBlobChecks()},
+			func(f *pushFake) { f.put("other/repo", imagetest.LayerBytes(t, blob)) }, []string{
+				"POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1) + "&from=other%2Frepo", "HEAD /v2/r/blobs/" + d}},
+		{"mount-absent", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "other/repo"}), WithSkipBlobChecks(), WithBlobsAbsent()},
 			func(f *pushFake) { f.put("other/repo", imagetest.LayerBytes(t, blob)) }, []string{
 				"HEAD /v2/r/blobs/" + d, "POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1) + "&from=other%2Frepo", "HEAD /v2/r/blobs/" + d}},
 		{"mount-fallback", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): ""}), WithSkipBlobChecks()}, nil, []string{
-			"HEAD /v2/r/blobs/" + d, "POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1), "PATCH " + up + "u1?_state=s0",
+			"POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1), "PATCH " + up + "u1?_state=s0",
 			"PUT " + up + "u1?_state=s0&digest=" + strings.Replace(d, ":", "%3A", 1), "HEAD /v2/r/blobs/" + d}},
 	}
 	for _, tt := range tests {
@@ -297,12 +304,18 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			}
 			return s
 		}, nil, `POST /v2/r/blobs/uploads/ = 202, Location "", want a URL (start-upload)`},
-		{"post without UUID", nil, func(r *http.Request, h http.Header, s int) int {
+		{"post without Location", nil, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "POST" {
-				h.Del("Docker-Upload-UUID")
+				h.Del("Location")
 			}
 			return s
-		}, nil, `POST /v2/r/blobs/uploads/ = 202, Docker-Upload-UUID "", want the session's UUID (start-upload)`},
+		}, nil, `POST /v2/r/blobs/uploads/ = 202, Location "", want a URL (start-upload)`},
+		{"patch without Location", nil, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "PATCH" {
+				h.Del("Location")
+			}
+			return s
+		}, nil, `PATCH /v2/r/blobs/uploads/u1?_state=REDACTED = 202, Location "", want a URL (upload-chunk)`},
 		{"patch Range", nil, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "PATCH" {
 				h.Set("Range", "0-10")
@@ -328,12 +341,34 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			return s
 		}, nil, fmt.Sprintf(`PUT /v2/r/blobs/uploads/u1?_state=REDACTED&digest=%s = 201, Docker-Content-Digest %q, want %q (finish-upload)`,
 			strings.Replace(d, ":", "%3A", 1), other, d)},
-		{"finish without Location", nil, func(r *http.Request, h http.Header, s int) int {
+		{"finish digest of other bytes in sha512", nil, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "PUT" {
-				h.Del("Location")
+				h.Set("Docker-Content-Digest", string(digest.SHA512.FromString("other")))
 			}
 			return s
-		}, nil, fmt.Sprintf(`PUT /v2/r/blobs/uploads/u1?_state=REDACTED&digest=%s = 201, Location "", want a URL (finish-upload)`, strings.Replace(d, ":", "%3A", 1))},
+		}, nil, fmt.Sprintf(`PUT /v2/r/blobs/uploads/u1?_state=REDACTED&digest=%s = 201, Docker-Content-Digest %q, want %q (finish-upload)`,
+			strings.Replace(d, ":", "%3A", 1), digest.SHA512.FromString("other"), d)},
+		{"finish with a bad Location", nil, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "PUT" {
+				h.Set("Location", "::bad")
+			}
+			return s
+		}, nil, fmt.Sprintf(`PUT /v2/r/blobs/uploads/u1?_state=REDACTED&digest=%s = 201, Location "::bad", want a URL (finish-upload)`, strings.Replace(d, ":", "%3A", 1))},
+		{"head-check digest", nil, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "HEAD" {
+				h.Set("Docker-Content-Digest", other)
+				h.Set("Content-Length", "1500")
+				return 200
+			}
+			return s
+		}, nil, fmt.Sprintf(`HEAD /v2/r/blobs/%s = 200, Docker-Content-Digest %q, want %q (blob-head-check)`, d, other, d)},
+		{"head-check length", nil, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "HEAD" {
+				h.Set("Content-Length", "7")
+				return 200
+			}
+			return s
+		}, nil, fmt.Sprintf(`HEAD /v2/r/blobs/%s = 200, Content-Length "7", want "1500" (blob-head-check)`, d)},
 		{"head digest", nil, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "HEAD" && s == 200 {
 				h.Set("Docker-Content-Digest", other)
@@ -379,13 +414,13 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			w.Write(make([]byte, 10))
 			return true
 		}, fmt.Sprintf(`GET /v2/r/blobs/%s = 200, body 10 bytes, want 1500 bytes (get-blob)`, d)},
-		{"blob already there", nil, nil, func(w http.ResponseWriter, r *http.Request) bool {
+		{"blob already there", []CallOption{WithBlobsAbsent()}, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "HEAD" {
 				return false
 			}
 			w.WriteHeader(200)
 			return true
-		}, fmt.Sprintf(`HEAD /v2/r/blobs/%s = 200, want 404 (blob-head-check)`, d)},
+		}, fmt.Sprintf(`HEAD /v2/r/blobs/%s = 200, want 404 (blob-head-check, WithBlobsAbsent)`, d)},
 		{"cancel leaves the session", []CallOption{WithCancelUpload()}, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "DELETE" {
 				return false
@@ -393,14 +428,15 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			w.WriteHeader(204)
 			return true
 		}, `after cancel-upload: GET /v2/r/blobs/uploads/u1?_state=REDACTED = 204, want 404 (upload-status)`},
-		{"mount without digest", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "o"})}, nil, func(w http.ResponseWriter, r *http.Request) bool {
+		{"mount with another digest", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "o"})}, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "POST" {
 				return false
 			}
 			w.Header().Set("Location", "/v2/r/blobs/"+d)
+			w.Header().Set("Docker-Content-Digest", other)
 			w.WriteHeader(201)
 			return true
-		}, fmt.Sprintf(`POST /v2/r/blobs/uploads/?mount=%s&from=o = 201, Docker-Content-Digest "", want %q (mount-blob)`, strings.Replace(d, ":", "%3A", 1), d)},
+		}, fmt.Sprintf(`POST /v2/r/blobs/uploads/?mount=%s&from=o = 201, Docker-Content-Digest %q, want %q (mount-blob)`, strings.Replace(d, ":", "%3A", 1), other, d)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -592,4 +628,165 @@ func (badBlob) Digest() digest.Digest { return "nope" }
 func (badBlob) Size() int64           { return 0 }
 func (badBlob) Open() (io.ReadCloser, error) {
 	return nil, errors.New("no")
+}
+
+// TestPushBlobTolerates: what the spec leaves OPTIONAL (Docker-Upload-UUID,
+// Docker-Content-Digest, the HEAD's Content-Length) may be absent, and a
+// Docker-Content-Digest in another algorithm of the same bytes is right; a
+// 201 without Location is gone past and recorded in Tolerated.
+func TestPushBlobTolerates(t *testing.T) {
+	ctx := context.Background()
+	blob := randomBlob(7, 1500)
+	d := string(blob.Digest())
+	sha512 := string(digest.SHA512.FromBytes(imagetest.LayerBytes(t, blob)))
+	mount := WithMounts(map[digest.Digest]string{blob.Digest(): "o"})
+	tests := []struct {
+		name      string
+		opts      []CallOption
+		fake      func(f *pushFake)
+		mangle    func(r *http.Request, h http.Header, s int) int
+		tolerated []string // the Tolerated errors' messages
+	}{
+		{"no Docker headers", nil, nil, func(r *http.Request, h http.Header, s int) int {
+			h.Del("Docker-Upload-UUID")
+			h.Del("Docker-Content-Digest")
+			if r.Method == "HEAD" {
+				h.Del("Content-Length")
+			}
+			return s
+		}, nil},
+		{"digest in sha512", nil, nil, func(r *http.Request, h http.Header, s int) int {
+			if h.Get("Docker-Content-Digest") != "" {
+				h.Set("Docker-Content-Digest", sha512)
+			}
+			return s
+		}, nil},
+		{"finish without Location", nil, nil, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "PUT" {
+				h.Del("Location")
+			}
+			return s
+		}, []string{fmt.Sprintf(`PUT /v2/r/blobs/uploads/u1?_state=REDACTED&digest=%s = 201, Location "", want the blob's URL (finish-upload)`, strings.Replace(d, ":", "%3A", 1))}},
+		{"post digest without Location", []CallOption{WithUploadStyle(UploadPostDigest)}, func(f *pushFake) { f.postDigest = true }, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "POST" {
+				h.Del("Location")
+			}
+			return s
+		}, []string{fmt.Sprintf(`POST /v2/r/blobs/uploads/?digest=%s = 201, Location "", want the blob's URL (start-upload)`, strings.Replace(d, ":", "%3A", 1))}},
+		{"mount without digest and Location", []CallOption{mount}, func(f *pushFake) { f.put("o", imagetest.LayerBytes(t, blob)) }, func(r *http.Request, h http.Header, s int) int {
+			if r.Method == "POST" {
+				h.Del("Location")
+				h.Del("Docker-Content-Digest")
+			}
+			return s
+		}, []string{fmt.Sprintf(`POST /v2/r/blobs/uploads/?mount=%s&from=o = 201, Location "", want the blob's URL (mount-blob)`, strings.Replace(d, ":", "%3A", 1))}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newPushFake(t)
+			if tt.fake != nil {
+				tt.fake(f)
+			}
+			f.mangle = tt.mangle
+			res, err := f.client(t).PushBlob(ctx, "r", blob, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Finished || res.Skipped {
+				t.Errorf("result %+v, want finished, not skipped", res)
+			}
+			var got []string
+			for _, e := range res.Tolerated {
+				got = append(got, e.Error())
+			}
+			if diff := cmp.Diff(tt.tolerated, got); diff != "" {
+				t.Errorf("Tolerated (-want +got):\n%s", diff)
+			}
+			if (len(tt.tolerated) > 0) != (res.Location == "") {
+				t.Errorf("Location = %q with %d tolerated lapses, want \"\" exactly when the answer had none", res.Location, len(res.Tolerated))
+			}
+		})
+	}
+}
+
+// TestPushBlobPresent: by default a blob the HEAD finds is skipped (no
+// upload); WithBlobsAbsent refuses it, naming the option; WithSkipHeadChecks
+// uploads it again; the two options together are an error.
+func TestPushBlobPresent(t *testing.T) {
+	ctx := context.Background()
+	blob := randomBlob(8, 1500)
+	d := string(blob.Digest())
+	f := newPushFake(t)
+	f.put("r", imagetest.LayerBytes(t, blob))
+	c := f.client(t)
+
+	res, err := c.PushBlob(ctx, "r", blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Skipped || !res.Finished || res.Location != "" {
+		t.Errorf("PushBlob of a present blob = %+v, want skipped and finished", res)
+	}
+	if diff := cmp.Diff([]string{"HEAD /v2/r/blobs/" + d}, uploadReqs(f.requests())); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+
+	_, err = c.PushBlob(ctx, "r", blob, WithBlobsAbsent())
+	var se *StatusError
+	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 || se.Option != "WithBlobsAbsent" {
+		t.Errorf("PushBlob(WithBlobsAbsent) of a present blob: %v, want HEAD = 200, want 404 (blob-head-check, WithBlobsAbsent)", err)
+	}
+
+	res, err = c.PushBlob(ctx, "r", blob, WithSkipHeadChecks())
+	if err != nil || res.Skipped || !res.Finished || res.Location == "" {
+		t.Errorf("PushBlob(WithSkipHeadChecks) = %+v, %v, want uploaded again", res, err)
+	}
+
+	if _, err := c.PushBlob(ctx, "r", blob, WithSkipHeadChecks(), WithBlobsAbsent()); err == nil || !strings.Contains(err.Error(), "WithSkipHeadChecks and WithBlobsAbsent") {
+		t.Errorf("PushBlob(WithSkipHeadChecks(), WithBlobsAbsent()) = %v, want an error naming both", err)
+	}
+}
+
+// TestBytesBlobFileBlob: the public constructors have the digest and size
+// of their bytes; FileBlob's Open is the *os.File, BytesBlob's reader
+// seeks.
+func TestBytesBlobFileBlob(t *testing.T) {
+	data := []byte("some blob bytes")
+	bb := BytesBlob(data)
+	path := filepath.Join(t.TempDir(), "blob")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fb, err := FileBlob(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []Blob{bb, fb} {
+		if b.Digest() != digest.FromBytes(data) || b.Size() != int64(len(data)) {
+			t.Errorf("%T: %s, %d bytes, want %s, %d", b, b.Digest(), b.Size(), digest.FromBytes(data), len(data))
+		}
+		for range 2 {
+			rc, err := b.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("%T: Open read %q, %v, want %q", b, got, err, data)
+			}
+		}
+	}
+	rc, _ := fb.Open()
+	if _, ok := rc.(*os.File); !ok {
+		t.Errorf("FileBlob Open = %T, want *os.File", rc)
+	}
+	rc.Close()
+	rc, _ = bb.Open()
+	if _, ok := rc.(io.ReadSeeker); !ok {
+		t.Errorf("BytesBlob Open = %T, want an io.ReadSeeker", rc)
+	}
+	if _, err := FileBlob(filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Errorf("FileBlob of a missing file: nil error")
+	}
 }

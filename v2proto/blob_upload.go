@@ -2,6 +2,7 @@ package v2proto
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -139,13 +140,21 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 		u.res.Style = UploadChunked
 	}
 
-	if !cl.push.skipHeadChecks {
-		if stop, err := u.headAbsent(ctx); err != nil || stop {
+	if cl.push.skipHeadChecks && cl.push.blobsAbsent {
+		return false, fmt.Errorf("WithSkipHeadChecks and WithBlobsAbsent: want at most one (the first leaves out the HEAD the second makes demand 404)")
+	}
+	from, mount := cl.push.mounts[u.d]
+	if !cl.push.skipHeadChecks && (cl.push.blobsAbsent || !mount) {
+		present, stop, err := u.headCheck(ctx)
+		if err != nil || stop {
 			return stop, err
+		}
+		if present {
+			u.res.Skipped, u.res.Finished = true, true
+			return false, nil
 		}
 	}
 
-	from, mount := cl.push.mounts[u.d]
 	var resp *http.Response
 	if mount {
 		q := "mount=" + url.QueryEscape(string(u.d))
@@ -165,21 +174,27 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 		}
 		drain(resp.Body)
 		if resp.StatusCode == http.StatusCreated {
-			if err := c.wantHeader(cl, failures.MountBlob, resp, "Docker-Content-Digest", string(u.d)); err != nil {
+			// "The Docker-Content-Digest header returns the canonical
+			// digest of the uploaded blob which MAY differ from the
+			// provided digest." (Mounting a blob), and "These headers are
+			// OPTIONAL and clients SHOULD NOT depend on them." (Legacy
+			// Docker support HTTP headers): checked when present.
+			if err := u.checkDigestHeader(failures.MountBlob, resp); err != nil {
 				return false, err
 			}
-			loc, err := c.location(cl, failures.MountBlob, resp)
-			if err != nil {
+			// "The response to a successful mount MUST be 201 Created,
+			// and MUST contain the following header: Location".
+			if err := u.completedAt(failures.MountBlob, resp); err != nil {
 				return false, err
 			}
-			u.res.Mounted, u.res.Location = true, loc.String()
+			u.res.Mounted = true
 			return u.verify(ctx)
 		}
 		// 202: a session to upload through (Quay's refused mount when it
 		// met unauthorized-for-mount).
 		u.res.MountFallback, u.res.MountRefused = true, stop
 		stop = false
-		if err := u.session(resp, failures.MountBlob, false); err != nil {
+		if err := u.session(resp, failures.MountBlob); err != nil {
 			return false, err
 		}
 		if u.res.Style == UploadPostDigest {
@@ -226,7 +241,52 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 	return u.finish(ctx, putBody)
 }
 
-// headAbsent runs the blob-head-check step.
+// headCheck runs the blob-head-check step before an upload and reports
+// whether the blob is there. The HEAD may answer 200 (present) or 404
+// (absent): "If the blob or manifest is not found in the repository, the
+// response code MUST be 404 Not Found." (Checking if content exists in the
+// registry). With WithBlobsAbsent only 404 will do, and an error names the
+// option. The headers of a 200 are checked when present: "A successful
+// response SHOULD contain the digest of the uploaded blob in the header
+// Docker-Content-Digest." and "A successful response SHOULD contain the
+// size in bytes of the uploaded blob in the header Content-Length.": a
+// wrong value is an error, an absent one is not.
+func (u *blobUpload) headCheck(ctx context.Context) (present, stop bool, err error) {
+	c, cl := u.c, u.cl
+	req, err := c.pushRequest(ctx, cl, http.MethodHead, u.blobPath(), nil, 0, "")
+	if err != nil {
+		return false, false, err
+	}
+	var also []int
+	if !cl.push.blobsAbsent {
+		also = []int{http.StatusOK}
+	}
+	resp, stop, err := c.exchange(ctx, cl, failures.BlobHeadCheck, req, also...)
+	if err != nil {
+		var se *StatusError
+		if cl.push.blobsAbsent && errors.As(err, &se) && !se.Mapped && se.Failure == "" {
+			se.Option = "WithBlobsAbsent"
+		}
+		return false, false, err
+	}
+	if stop {
+		return false, true, nil
+	}
+	drain(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return false, false, nil
+	}
+	if err := u.checkDigestHeader(failures.BlobHeadCheck, resp); err != nil {
+		return false, false, err
+	}
+	if err := u.checkLength(failures.BlobHeadCheck, resp); err != nil {
+		return false, false, err
+	}
+	return true, false, nil
+}
+
+// headAbsent checks that the blob is not in the repository (after a
+// canceled upload): HEAD (blob-head-check) must answer 404.
 func (u *blobUpload) headAbsent(ctx context.Context) (bool, error) {
 	req, err := u.c.pushRequest(ctx, u.cl, http.MethodHead, u.blobPath(), nil, 0, "")
 	if err != nil {
@@ -273,35 +333,42 @@ func (u *blobUpload) start(ctx context.Context) (done, stop bool, err error) {
 	}
 	drain(resp.Body)
 	if resp.StatusCode == http.StatusCreated {
-		if got := resp.Header.Get("Docker-Content-Digest"); got != "" && got != string(u.d) {
-			return false, false, c.respError(cl, failures.StartUpload, resp.Request, resp, "Docker-Content-Digest", strconv.Quote(got), strconv.Quote(string(u.d)))
-		}
-		loc, err := c.location(cl, failures.StartUpload, resp)
-		if err != nil {
+		// Docker-Content-Digest is OPTIONAL ("These headers are OPTIONAL
+		// and clients SHOULD NOT depend on them."): checked when present.
+		if err := u.checkDigestHeader(failures.StartUpload, resp); err != nil {
 			return false, false, err
 		}
-		u.res.Location = loc.String()
+		// "Successful completion of the request MUST return a 201
+		// Created and MUST include the following header: Location:
+		// <blob-location>" (Single POST).
+		if err := u.completedAt(failures.StartUpload, resp); err != nil {
+			return false, false, err
+		}
 		return true, false, nil
 	}
 	if u.res.Style == UploadPostDigest {
 		u.res.PostDigestUnsupported = true
 	}
-	return false, false, u.session(resp, failures.StartUpload, true)
+	return false, false, u.session(resp, failures.StartUpload)
 }
 
-// session reads an answer that opened an upload session: its Location,
-// Docker-Upload-UUID (required when needUUID) and OCI-Chunk-Min-Length.
-func (u *blobUpload) session(resp *http.Response, step failures.Step, needUUID bool) error {
+// session reads an answer that opened an upload session: its Location
+// (required: "Upon success, the response MUST have a code of 202
+// Accepted, and MUST include the following header: Location: <location>",
+// POST then PUT), Docker-Upload-UUID and OCI-Chunk-Min-Length (each read
+// when present).
+func (u *blobUpload) session(resp *http.Response, step failures.Step) error {
 	c, cl := u.c, u.cl
 	loc, err := c.location(cl, step, resp)
 	if err != nil {
 		return err
 	}
 	u.loc = loc
+	// Docker-Upload-UUID is not in the OCI spec, and of the Docker
+	// headers it says "These headers are OPTIONAL and clients SHOULD NOT
+	// depend on them." (Legacy Docker support HTTP headers): kept when
+	// given, to check that later answers of the session name the same.
 	u.res.UploadUUID = resp.Header.Get("Docker-Upload-UUID")
-	if needUUID && u.res.UploadUUID == "" {
-		return c.respError(cl, step, resp.Request, resp, "Docker-Upload-UUID", `""`, "the session's UUID")
-	}
 	if v := resp.Header.Get("OCI-Chunk-Min-Length"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
@@ -577,15 +644,85 @@ func (u *blobUpload) finish(ctx context.Context, putBody func() (io.ReadCloser, 
 	if contentRange != "" {
 		u.res.Chunks[len(u.res.Chunks)-1].Status = resp.StatusCode
 	}
-	if err := c.wantHeader(cl, failures.FinishUpload, resp, "Docker-Content-Digest", string(u.d)); err != nil {
+	// The OCI spec does not name Docker-Content-Digest here, and says of
+	// it "These headers are OPTIONAL and clients SHOULD NOT depend on
+	// them." (Legacy Docker support HTTP headers): checked when present.
+	if err := u.checkDigestHeader(failures.FinishUpload, resp); err != nil {
 		return false, err
 	}
-	loc, err := c.location(cl, failures.FinishUpload, resp)
-	if err != nil {
+	// "The response to a successful closing of the session MUST be 201
+	// Created, and MUST contain the following header: Location:
+	// <blob-location>" (and the same sentence for POST then PUT).
+	if err := u.completedAt(failures.FinishUpload, resp); err != nil {
 		return false, err
+	}
+	return u.verify(ctx)
+}
+
+// completedAt reads the Location of a 201 that completed the blob
+// (finish-upload, start-upload of a POST ?digest=, mount-blob). An answer
+// without one breaks a MUST, but the client knows the digest it pushed and
+// the blob's canonical URL: the upload goes on, and the lapse is recorded
+// in BlobResult.Tolerated for the scenario that owns the requirement. A
+// Location that is there but wrong is an error.
+func (u *blobUpload) completedAt(step failures.Step, resp *http.Response) error {
+	if resp.Header.Get("Location") == "" {
+		u.res.Tolerated = append(u.res.Tolerated, u.c.respError(u.cl, step, resp.Request, resp, "Location", `""`, "the blob's URL").(*ResponseError))
+		return nil
+	}
+	loc, err := u.c.location(u.cl, step, resp)
+	if err != nil {
+		return err
 	}
 	u.res.Location = loc.String()
-	return u.verify(ctx)
+	return nil
+}
+
+// checkDigestHeader checks the Docker-Content-Digest of an answer about
+// the blob, when present: it must name the blob's content, in the blob's
+// algorithm or in another one ("The Docker-Content-Digest header returns
+// the canonical digest of the uploaded blob which MAY differ from the
+// provided digest."), which is checked by hashing the blob.
+func (u *blobUpload) checkDigestHeader(step failures.Step, resp *http.Response) error {
+	got := resp.Header.Get("Docker-Content-Digest")
+	if got == "" || sameContent(digest.Digest(got), u.d, u.blob.Open) {
+		return nil
+	}
+	return u.c.respError(u.cl, step, resp.Request, resp, "Docker-Content-Digest", strconv.Quote(clipText(got)), strconv.Quote(string(u.d)))
+}
+
+// checkLength checks the Content-Length of a HEAD answer about the blob,
+// when present: "A successful response SHOULD contain the size in bytes
+// of the uploaded blob in the header Content-Length." (Checking if content
+// exists in the registry).
+func (u *blobUpload) checkLength(step failures.Step, resp *http.Response) error {
+	got := resp.Header.Get("Content-Length")
+	if got == "" && resp.ContentLength < 0 || got == strconv.FormatInt(u.size, 10) || resp.ContentLength == u.size {
+		return nil
+	}
+	return u.c.respError(u.cl, step, resp.Request, resp, "Content-Length", strconv.Quote(got), strconv.Quote(strconv.FormatInt(u.size, 10)))
+}
+
+// sameContent reports whether got, a digest a registry sent, names the
+// content whose digest is d: it is d, or a digest in another available
+// algorithm of the bytes open reads (nil: not checkable, false).
+func sameContent(got, d digest.Digest, open func() (io.ReadCloser, error)) bool {
+	if got == d {
+		return true
+	}
+	if got.Validate() != nil || got.Algorithm() == d.Algorithm() || !got.Algorithm().Available() || open == nil {
+		return false
+	}
+	rc, err := open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	v := got.Algorithm().Digester()
+	if _, err := io.Copy(v.Hash(), rc); err != nil {
+		return false
+	}
+	return v.Digest() == got
 }
 
 // verify checks the blob is in the repository: HEAD (head-blob) and,
@@ -601,11 +738,16 @@ func (u *blobUpload) verify(ctx context.Context) (bool, error) {
 		return stop, err
 	}
 	drain(resp.Body)
-	if err := c.wantHeader(cl, failures.HeadBlob, resp, "Docker-Content-Digest", string(u.d)); err != nil {
+	// "A successful response SHOULD contain the digest of the uploaded
+	// blob in the header Docker-Content-Digest." and "... SHOULD contain
+	// the size in bytes of the uploaded blob in the header
+	// Content-Length." (Checking if content exists in the registry):
+	// checked when present.
+	if err := u.checkDigestHeader(failures.HeadBlob, resp); err != nil {
 		return false, err
 	}
-	if got := resp.Header.Get("Content-Length"); got != strconv.FormatInt(u.size, 10) && resp.ContentLength != u.size {
-		return false, c.respError(cl, failures.HeadBlob, resp.Request, resp, "Content-Length", strconv.Quote(got), strconv.Quote(strconv.FormatInt(u.size, 10)))
+	if err := u.checkLength(failures.HeadBlob, resp); err != nil {
+		return false, err
 	}
 	if !cl.push.skipBlobChecks {
 		if stop, err := u.getBlob(ctx); err != nil || stop {

@@ -2,6 +2,7 @@ package v2proto
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -10,9 +11,69 @@ import (
 )
 
 // A CallOption configures one call of a Client method (Ping, Token,
-// Exchange, and the flows: Push, Pull, ...). Options that a method does not
-// use are ignored by it.
+// Exchange, and the flows: Push, Pull, ...).
+//
+// An option names the methods that read it (its doc says which); given to
+// another method it is an error, returned by the call before it sends
+// anything ("v2proto.Tags: WithSchema is not read by Tags (only by Push,
+// Pull)"), so that a test does not silently test less than its author
+// wrote. Some options may be given once per call only (ExpectFailure: a
+// call expects at most one failure); a second is an error too.
 type CallOption func(*callConfig)
+
+// An optionUse is an option applied to a call: its name and the methods
+// that read it (nil: every method), and whether it may be given once only.
+type optionUse struct {
+	name    string
+	readers []string
+	except  []string // methods that do not read it, with readers nil
+	once    bool
+}
+
+// use records that the option named name was applied, and which methods
+// read it (none listed: every method). An option's function starts with
+// it, one line:
+//
+//	return func(cc *callConfig) {
+//		cc.use("WithPageSize", "Tags", "Catalog")
+//		...
+//	}
+//
+// newCall then refuses the option on a call of another method.
+func (cc *callConfig) use(name string, readers ...string) {
+	cc.used = append(cc.used, optionUse{name: name, readers: readers})
+}
+
+// useExcept records that the option named name was applied, and that
+// every method reads it except those named.
+func (cc *callConfig) useExcept(name string, except ...string) {
+	cc.used = append(cc.used, optionUse{name: name, except: except})
+}
+
+// useOnce is use for an option that a call may be given at most once.
+func (cc *callConfig) useOnce(name string, readers ...string) {
+	cc.used = append(cc.used, optionUse{name: name, readers: readers, once: true})
+}
+
+// checkOptions returns an error naming the first option of used that
+// method does not read, or that is given twice though it may be given once
+// only; nil when there is none.
+func checkOptions(method string, used []optionUse) error {
+	seen := map[string]bool{}
+	for _, u := range used {
+		if u.readers != nil && !slices.Contains(u.readers, method) {
+			return fmt.Errorf("v2proto.%s: option %s is not read by %s (only by %s)", method, u.name, method, strings.Join(u.readers, ", "))
+		}
+		if slices.Contains(u.except, method) {
+			return fmt.Errorf("v2proto.%s: option %s is not read by %s (read by every method but %s)", method, u.name, method, strings.Join(u.except, ", "))
+		}
+		if u.once && seen[u.name] {
+			return fmt.Errorf("v2proto.%s: option %s given twice, want at most one", method, u.name)
+		}
+		seen[u.name] = true
+	}
+	return nil
+}
 
 // callConfig is what a call's options set. It grows with the flows: each
 // new option adds a field here whose zero value is the OCI spec's default
@@ -31,6 +92,10 @@ type callConfig struct {
 	// The expected failure, "" for none.
 	failure failures.Failure
 
+	// used are the options applied that say which methods read them (see
+	// use); newCall checks them.
+	used []optionUse
+
 	// The manifest schema of a flow ("" = Schema2).
 	schema Schema
 
@@ -39,6 +104,7 @@ type callConfig struct {
 	push    pushOptions    // push.go: Push, PushList, blob uploads
 	pull    pullOptions    // pull.go: Pull, PullList, Delete
 	listing listingOptions // listing.go: Tags, Catalog, Referrers
+	limits  limitOptions   // limits.go: caps on what a call reads
 }
 
 // WithCredentials makes the call authenticate as user with password: Basic
@@ -54,7 +120,9 @@ func WithCredentials(user, password string) CallOption {
 // "repository:ns/repo:pull,push" (one scope parameter each). WithScopes()
 // with no scope asks for a token without any scope. Without it each method
 // asks for its default scopes (for example repository:<name>:pull to pull;
-// Ping and Exchange: none).
+// Exchange: none; see WithScopeGrammar). Ping, which does not
+// authenticate, and Token, which takes its scopes as an argument, ignore
+// it.
 func WithScopes(scopes ...string) CallOption {
 	return func(cc *callConfig) {
 		cc.scopes, cc.scopesSet = slices.Clone(scopes), true
@@ -68,8 +136,14 @@ func WithScopes(scopes ...string) CallOption {
 // call stops and returns nil (and no result). Another answer there is a
 // *StatusError; finishing without reaching such a step is a
 // *MissedFailureError. An empty f expects no failure.
+//
+// A call takes at most one ExpectFailure: a second one is an error of the
+// call (it would otherwise replace the first silently).
 func ExpectFailure(f failures.Failure) CallOption {
-	return func(cc *callConfig) { cc.failure = f }
+	return func(cc *callConfig) {
+		cc.useOnce("ExpectFailure")
+		cc.failure = f
+	}
 }
 
 // A call is the state of one method call: its options, and what the call
@@ -78,6 +152,10 @@ func ExpectFailure(f failures.Failure) CallOption {
 type call struct {
 	callConfig
 	name string // the method, for errors: "Pull"
+	// optErr is the error of an option the method does not read or that
+	// is given twice (checkOptions); the call returns it at its ping,
+	// before it sends anything.
+	optErr error
 
 	// satisfied reports that the expected failure was met at a step.
 	satisfied bool
@@ -89,6 +167,10 @@ type call struct {
 	// key in the client's token cache.
 	token    string
 	tokenKey *tokenKey
+	// challenge is the Bearer challenge the token came from, asked the
+	// scopes the token was asked for (see Client.do).
+	challenge *Challenge
+	asked     []string
 	// secrets are the strings that must never reach a log line or an
 	// error text: first (secrets[:keep]) the password, the Basic
 	// credentials, tokens, kept for the whole call; then the values of
@@ -111,6 +193,7 @@ func (c *Client) newCall(name string, opts []CallOption) *call {
 			o(&cl.callConfig)
 		}
 	}
+	cl.optErr = checkOptions(name, cl.used)
 	if cl.hasCreds {
 		cl.addSecret(cl.password)
 		cl.addSecret(basicValue(cl.user, cl.password))

@@ -33,6 +33,11 @@ type Client struct {
 	// sendfile lets net/http hand *os.File bodies to the kernel
 	// (WithSendfile).
 	sendfile bool
+	// scopeGrammar chooses the default token scopes (WithScopeGrammar).
+	scopeGrammar    ScopeGrammar
+	scopeGrammarSet bool
+	// transcript receives every exchange (WithTranscript).
+	transcript func(Exchange)
 
 	mu     sync.Mutex
 	tokens map[tokenKey]cachedToken
@@ -169,6 +174,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if !c.scopeGrammarSet && c.table == failures.Quay {
+		c.scopeGrammar = ScopesQuay
 	}
 	return c, nil
 }

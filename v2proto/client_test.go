@@ -73,6 +73,27 @@ func TestPing(t *testing.T) {
 			t.Errorf("Auth() = %v, want nil", p.Auth())
 		}
 	})
+	t.Run("no API version", func(t *testing.T) {
+		// OPTIONAL (spec v1.1.1, "Legacy Docker support HTTP headers"):
+		// a registry without the header is accepted, with or without auth.
+		for _, status := range []int{200, 401} {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if status == 401 {
+					w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
+				}
+				w.WriteHeader(status)
+			}))
+			defer srv.Close()
+			c, _ := New(srv.URL)
+			p, err := c.Ping(context.Background())
+			if err != nil {
+				t.Fatalf("Ping of a %d without Docker-Distribution-API-Version: %v, want no error", status, err)
+			}
+			if p.Status != status || p.APIVersion != "" {
+				t.Errorf("Ping = {Status: %d, APIVersion: %q}, want {%d, \"\"}", p.Status, p.APIVersion, status)
+			}
+		}
+	})
 	t.Run("basic", func(t *testing.T) {
 		f := newFakeRegistry(t, "basic")
 		p, err := f.client(t).Ping(context.Background(), WithCredentials("alice", "s3cret"))
@@ -104,8 +125,9 @@ func TestPing(t *testing.T) {
 		handler http.HandlerFunc
 		want    string
 	}{
-		{"no API version", func(w http.ResponseWriter, r *http.Request) {},
-			`GET /v2/ = 200, Docker-Distribution-API-Version "", want "registry/2.0" (ping)`},
+		{"empty API version", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Docker-Distribution-API-Version", "")
+		}, `GET /v2/ = 200, Docker-Distribution-API-Version "", want "registry/2.0" (ping)`},
 		{"wrong API version", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Docker-Distribution-API-Version", "registry/3.0")
 		}, `GET /v2/ = 200, Docker-Distribution-API-Version "registry/3.0", want "registry/2.0" (ping)`},

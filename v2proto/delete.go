@@ -8,6 +8,8 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/registrytest/registrytest/failures"
+	"github.com/registrytest/registrytest/schema1"
+	"github.com/registrytest/registrytest/schema2"
 )
 
 // Delete deletes the manifests refs (tags or digests) of repository name.
@@ -16,7 +18,10 @@ import (
 //
 //  1. head-manifest, for a tag: HEAD /v2/<name>/manifests/<tag> with every
 //     manifest type in Accept (so that the registry converts nothing) →
-//     200 with a Docker-Content-Digest, the digest to delete. The spec
+//     200, whose Docker-Content-Digest is the digest to delete; when the
+//     answer has none (the header is OPTIONAL), a GET of the tag
+//     (get-manifest, same Accept) → 200, and the digest is the body's
+//     (sha256; of the payload for schema1). The spec
 //     deletes manifests by digest: distribution 2.8 answers a DELETE by tag
 //     with 400 DIGEST_INVALID. WithDeleteByTag skips this step and deletes
 //     the tag as is (distribution v3 then removes the tag only).
@@ -50,12 +55,18 @@ func (c *Client) Delete(ctx context.Context, name string, refs []string, opts ..
 			if err != nil || stop {
 				return err
 			}
-			if m.Digest == "" {
-				return &ResponseError{Step: failures.HeadManifest, Method: http.MethodHead,
-					Path: c.redactRef("/v2/" + name + "/manifests/" + ref), Status: http.StatusOK,
-					What: "Docker-Content-Digest", Got: `""`, Want: "the digest of the tag's manifest"}
-			}
 			target = string(m.Digest)
+			if m.Digest == "" {
+				// "A successful response SHOULD contain the digest of the
+				// uploaded blob in the header Docker-Content-Digest."
+				// (Checking if content exists in the registry): without
+				// it, the digest is the body's.
+				a, stop, err := c.getManifest(ctx, cl, failures.GetManifest, name, ref, allManifestTypes, true)
+				if err != nil || stop {
+					return err
+				}
+				target = string(manifestBodyDigest(a.raw, a.s1))
+			}
 		}
 		req, err := c.newRequest(ctx, http.MethodDelete, "/v2/"+name+"/manifests/"+target, nil)
 		if err != nil {
@@ -127,4 +138,18 @@ func (c *Client) checkGone(ctx context.Context, cl *call, path string, step fail
 	check.failure, check.satisfied = "", false
 	_, err = c.exchangeGone(ctx, check, step, req)
 	return err
+}
+
+// manifestBodyDigest returns the canonical digest of m's body, or of its
+// payload for a schema1 manifest (s1 when already parsed).
+func manifestBodyDigest(m *RawManifest, s1 *schema1.Manifest) digest.Digest {
+	if k, err := schema2.Detect(m.ContentType, m.Bytes); err == nil && (k == schema2.KindSchema1Signed || k == schema2.KindSchema1) {
+		if s1 == nil {
+			s1, _ = schema1.Parse(m.Bytes)
+		}
+		if s1 != nil {
+			return digest.Canonical.FromBytes(s1.Payload)
+		}
+	}
+	return digest.Canonical.FromBytes(m.Bytes)
 }

@@ -118,6 +118,11 @@ type StatusError struct {
 	Failure      failures.Failure
 	Mapped       bool
 	FailureSteps []failures.Step
+	// Option names the call option that made the step want Want (such
+	// as "WithBlobsAbsent" for a blob-head-check that must answer 404),
+	// "" when the step's default did; the message shows it after the
+	// step: "(blob-head-check, WithBlobsAbsent)".
+	Option string
 }
 
 // Error returns the message in the form shown in the type's comment.
@@ -145,6 +150,8 @@ func (e *StatusError) Error() string {
 		fmt.Fprintf(&b, " (%s; %s expected at %s)", e.Step, e.Failure, joinSteps(e.FailureSteps, " or "))
 	case e.Failure != "":
 		fmt.Fprintf(&b, " (%s; %s expected, but the table maps it at no step)", e.Step, e.Failure)
+	case e.Option != "":
+		fmt.Fprintf(&b, " (%s, %s)", e.Step, e.Option)
 	default:
 		fmt.Fprintf(&b, " (%s)", e.Step)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"mime"
 	"net/http"
 	"net/url"
@@ -137,63 +138,65 @@ func (r *ReferrersResult) Matching() []v1.Descriptor {
 	return out
 }
 
+// A TagsPage is one page of a tag listing, as TagPages yields it.
+type TagsPage struct {
+	// Page is the page's request and what it listed.
+	Page
+	// Name is the page's name member, the repository's name (checked).
+	Name string
+	// Tags are the page's tags, in the order received; empty, not nil,
+	// for a page of none (or of "tags": null).
+	Tags []string
+}
+
+// A CatalogPage is one page of the catalog, as CatalogPages yields it.
+type CatalogPage struct {
+	// Page is the page's request and what it listed.
+	Page
+	// Repositories are the page's repository names, in the order received;
+	// empty, not nil, for a page of none.
+	Repositories []string
+}
+
 // Tags lists the tags of repository name: GET /v2/<name>/tags/list (the
 // list-tags step), with n (WithPageSize) and last (WithLast) on the first
 // request, then each Link rel="next" of the answers (RFC 8288; relative
 // targets are resolved against the request's URL) until an answer has
 // none. The default token scope is repository:<name>:pull.
 //
-// Every page must answer 200 with a JSON object (and a JSON Content-Type,
-// application/json or +json, when it has one) whose name member is name
-// and whose tags member is an array of strings (or null, as 2.8 sends for a
-// repository whose tags were all deleted); with WithPageSize(n), n >= 0, a
-// page may list at most n tags. A next Link must point at the registry's
-// own scheme and host; a URL requested before or a non-empty page that
-// repeats an earlier one is a pagination loop. Pages are capped in number
-// (WithMaxPages), in bytes (WithMaxPageBody, and WithMaxTotalBody over all
-// pages), in entries over all pages (WithMaxEntries), and next URLs in
-// length (MaxNextURL, for the path and query). Each breach is a *ResponseError; a page answering
-// another status is a *StatusError (a repository that does not exist:
-// distribution answers 404 NAME_UNKNOWN).
+// Every page must answer 200 with a JSON object (whatever its
+// Content-Type: the spec asks for "a json body", not a media type) whose
+// name member is name and whose tags member is an array of strings (or
+// null, as 2.8 sends for a repository whose tags were all deleted); with
+// WithPageSize(n), n >= 0, a page may list at most n tags. A next Link must
+// point at the registry's own scheme and host; a URL requested before or a
+// non-empty page that repeats an earlier one is a pagination loop. Pages
+// are capped in number (WithMaxPages), in bytes (WithMaxPageBody, and
+// WithMaxTotalBody over all pages), in entries over all pages
+// (WithMaxEntries), and next URLs in length (MaxNextURL, for the path and
+// query). Each breach is a *ResponseError; a page answering another status
+// is a *StatusError (a repository that does not exist: distribution
+// answers 404 NAME_UNKNOWN).
 //
-// The result says what the registry did: the pages and their sizes,
-// whether it paginated and whether the tags came sorted, and duplicates;
-// judging these is left to the caller. When the call's expected failure is
-// met, Tags returns nil, nil.
+// Tags collects the pages of TagPages: the result says what the registry
+// did: the pages and their sizes, whether it paginated and whether the
+// tags came sorted, and duplicates; judging these is left to the caller.
+// Its memory grows with the tags listed (up to WithMaxEntries); TagPages
+// walks in flat memory. When the call's expected failure is met, Tags
+// returns nil, nil.
 func (c *Client) Tags(ctx context.Context, name string, opts ...CallOption) (res *TagsResult, err error) {
 	cl := c.newCall("Tags", opts)
 	defer func() { err = cl.end(c, err) }()
-	if err := checkName("Tags", name); err != nil {
-		return nil, err
-	}
-	if stop, err := c.begin(ctx, cl, []string{"repository:" + name + ":pull"}); err != nil || stop {
-		return nil, err
-	}
 	res = &TagsResult{}
-	w, err := c.walk(ctx, cl, pager{
-		step:  failures.ListTags,
-		what:  "tags",
-		first: "/v2/" + name + "/tags/list" + listQuery(&cl.listing),
-		parse: func(req *http.Request, resp *http.Response, body []byte) ([]string, error) {
-			rerr := c.pageError(req, resp, failures.ListTags)
-			if err := checkJSONType(resp, rerr); err != nil {
-				return nil, err
-			}
-			got, tags, err := parseListBody(body, "tags", true)
-			if err != nil {
-				return nil, rerr("body", err.Error(), `{"name": "`+name+`", "tags": [...]}`)
-			}
-			if got != name {
-				return nil, rerr("name", strconv.Quote(got), strconv.Quote(name))
-			}
-			res.Name = got
-			return tags, nil
-		},
+	var co collector
+	w, err := c.tagPages(ctx, cl, name, func(pg *TagsPage) bool {
+		res.Name = pg.Name
+		return co.add(pg.Page, pg.Tags)
 	})
 	if err != nil || w.stop {
 		return nil, err
 	}
-	res.Tags, res.Pages, res.Paginated, res.Duplicates = w.keys, w.pages, w.paginated, w.duplicates
+	res.Tags, res.Pages, res.Paginated, res.Duplicates = co.keys, co.pages, co.paginated, co.duplicates
 	res.Sorted = sortedEitherWay(res.Tags)
 	if res.Tags == nil {
 		res.Tags = []string{}
@@ -201,44 +204,140 @@ func (c *Client) Tags(ctx context.Context, name string, opts ...CallOption) (res
 	return res, nil
 }
 
+// TagPages walks the tags of repository name page by page: the requests,
+// checks and bounds of Tags (WithPageSize, WithLast, WithMaxPages,
+// WithMaxPageBody, WithMaxTotalBody, WithMaxEntries and MaxNextURL), each
+// checked page yielded as it comes, with a nil error. The walk keeps
+// nothing of a page once it is yielded (only a hash of its URL and of its
+// tags, to find loops), so its memory stays flat however many pages the
+// registry serves; duplicates across pages and the order of all tags are
+// the caller's to find (Tags does).
+//
+// An error (of a page, of the ping or auth steps, or of the options) is
+// yielded once, with a nil page, and ends the walk; so does a
+// *MissedFailureError when the call expected a failure that no page met.
+// When the expected failure is met, the walk ends without yielding it.
+// Breaking out of the loop stops the walk: no further page is requested.
+//
+//	for pg, err := range c.TagPages(ctx, "ns/repo", WithPageSize(100)) {
+//		if err != nil {
+//			return err
+//		}
+//		for _, tag := range pg.Tags { ... }
+//	}
+func (c *Client) TagPages(ctx context.Context, name string, opts ...CallOption) iter.Seq2[*TagsPage, error] {
+	return func(yield func(*TagsPage, error) bool) {
+		cl := c.newCall("TagPages", opts)
+		w, err := c.tagPages(ctx, cl, name, func(pg *TagsPage) bool { return yield(pg, nil) })
+		if err == nil && w.broken {
+			return
+		}
+		if err = cl.end(c, err); err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// tagPages runs the tag walk of Tags and TagPages on cl, calling each
+// with every checked page.
+func (c *Client) tagPages(ctx context.Context, cl *call, name string, each func(*TagsPage) bool) (*walked, error) {
+	if err := checkName(cl.name, name); err != nil {
+		return nil, err
+	}
+	if stop, err := c.begin(ctx, cl, []string{"repository:" + name + ":pull"}); err != nil || stop {
+		return &walked{stop: stop}, err
+	}
+	var got string
+	return c.walk(ctx, cl, pager{
+		step:  failures.ListTags,
+		what:  "tags",
+		first: "/v2/" + name + "/tags/list" + listQuery(&cl.listing),
+		parse: func(req *http.Request, resp *http.Response, body []byte) ([]string, error) {
+			rerr := c.pageError(req, resp, failures.ListTags)
+			n, tags, err := parseListBody(body, "tags", true)
+			if err != nil {
+				return nil, rerr("body", err.Error(), `{"name": "`+name+`", "tags": [...]}`)
+			}
+			if n != name {
+				return nil, rerr("name", strconv.Quote(n), strconv.Quote(name))
+			}
+			got = n
+			return tags, nil
+		},
+	}, func(pg Page, keys []string) bool {
+		if keys == nil {
+			keys = []string{}
+		}
+		return each(&TagsPage{Page: pg, Name: got, Tags: keys})
+	})
+}
+
 // Catalog lists the registry's repositories: GET /v2/_catalog (the catalog
 // step), with n (WithPageSize) and last (WithLast) on the first request,
 // then each Link rel="next" as Tags does, with the same checks and bounds
 // on pages whose JSON object has a repositories member (an array of
-// strings, or null). The default token scope is registry:catalog:* (a
-// token without it is refused by distribution with 401 UNAUTHORIZED). When
-// the call's expected failure is met, Catalog returns nil, nil.
+// strings, or null). It collects the pages of CatalogPages, which walks
+// them in flat memory. The token scope is as CatalogPages says. When the
+// call's expected failure is met, Catalog returns nil, nil.
 func (c *Client) Catalog(ctx context.Context, opts ...CallOption) (res *CatalogResult, err error) {
 	cl := c.newCall("Catalog", opts)
 	defer func() { err = cl.end(c, err) }()
-	if stop, err := c.begin(ctx, cl, []string{"registry:catalog:*"}); err != nil || stop {
-		return nil, err
-	}
-	w, err := c.walk(ctx, cl, pager{
-		step:  failures.Catalog,
-		what:  "repositories",
-		first: "/v2/_catalog" + listQuery(&cl.listing),
-		parse: func(req *http.Request, resp *http.Response, body []byte) ([]string, error) {
-			rerr := c.pageError(req, resp, failures.Catalog)
-			if err := checkJSONType(resp, rerr); err != nil {
-				return nil, err
-			}
-			_, repos, err := parseListBody(body, "repositories", false)
-			if err != nil {
-				return nil, rerr("body", err.Error(), `{"repositories": [...]}`)
-			}
-			return repos, nil
-		},
-	})
+	var co collector
+	w, err := c.catalogPages(ctx, cl, func(pg *CatalogPage) bool { return co.add(pg.Page, pg.Repositories) })
 	if err != nil || w.stop {
 		return nil, err
 	}
-	res = &CatalogResult{Repositories: w.keys, Pages: w.pages, Paginated: w.paginated, Duplicates: w.duplicates}
+	res = &CatalogResult{Repositories: co.keys, Pages: co.pages, Paginated: co.paginated, Duplicates: co.duplicates}
 	res.Sorted = sortedEitherWay(res.Repositories)
 	if res.Repositories == nil {
 		res.Repositories = []string{}
 	}
 	return res, nil
+}
+
+// CatalogPages walks the registry's catalog page by page, as TagPages
+// walks tags: the requests, checks and bounds of Catalog, each checked page
+// yielded as it comes, in flat memory; an error is yielded once and ends
+// the walk.
+//
+// The default token scope is registry:catalog:* (distribution refuses a
+// token without it with 401 UNAUTHORIZED); with WithScopeGrammar(ScopesQuay)
+// the token request names no scope, as Quay's own client asks.
+func (c *Client) CatalogPages(ctx context.Context, opts ...CallOption) iter.Seq2[*CatalogPage, error] {
+	return func(yield func(*CatalogPage, error) bool) {
+		cl := c.newCall("CatalogPages", opts)
+		w, err := c.catalogPages(ctx, cl, func(pg *CatalogPage) bool { return yield(pg, nil) })
+		if err == nil && w.broken {
+			return
+		}
+		if err = cl.end(c, err); err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// catalogPages runs the catalog walk of Catalog and CatalogPages on cl.
+func (c *Client) catalogPages(ctx context.Context, cl *call, each func(*CatalogPage) bool) (*walked, error) {
+	if stop, err := c.begin(ctx, cl, c.catalogScopes()); err != nil || stop {
+		return &walked{stop: stop}, err
+	}
+	return c.walk(ctx, cl, pager{
+		step:  failures.Catalog,
+		what:  "repositories",
+		first: "/v2/_catalog" + listQuery(&cl.listing),
+		parse: func(req *http.Request, resp *http.Response, body []byte) ([]string, error) {
+			_, repos, err := parseListBody(body, "repositories", false)
+			if err != nil {
+				return nil, c.pageError(req, resp, failures.Catalog)("body", err.Error(), `{"repositories": [...]}`)
+			}
+			return repos, nil
+		},
+	}, func(pg Page, keys []string) bool {
+		if keys == nil {
+			keys = []string{}
+		}
+		return each(&CatalogPage{Page: pg, Repositories: keys})
+	})
 }
 
 // Referrers lists the manifests of repository name whose subject is
@@ -286,6 +385,7 @@ func (c *Client) Referrers(ctx context.Context, name string, subject digest.Dige
 			first += "?artifactType=" + url.QueryEscape(o.artifactType)
 		}
 		pageNo := 0
+		var co collector
 		w, err := c.walk(ctx, cl, pager{
 			step:       failures.Referrers,
 			what:       "referrers",
@@ -322,12 +422,12 @@ func (c *Client) Referrers(ctx context.Context, name string, subject digest.Dige
 				res.Manifests = append(res.Manifests, ix.Manifests...)
 				return keys, nil
 			},
-		})
+		}, co.add)
 		if err != nil || w.stop {
 			return nil, err
 		}
 		if !w.notFound {
-			res.Pages, res.Duplicates = w.pages, digestsOf(w.duplicates)
+			res.Pages, res.Duplicates = co.pages, digestsOf(co.duplicates)
 			return res, nil
 		}
 	}
@@ -428,19 +528,26 @@ type pager struct {
 	parse func(req *http.Request, resp *http.Response, body []byte) ([]string, error)
 }
 
-// walked is what walk found.
+// walked is how a walk ended.
 type walked struct {
-	pages      []Page
-	keys       []string
-	duplicates []string
-	paginated  bool
-	notFound   bool
-	stop       bool
+	// notFound: the first page answered 404 and p.notFoundOK.
+	notFound bool
+	// stop: the call's expected failure was met.
+	stop bool
+	// broken: each returned false.
+	broken bool
 }
 
 // walk requests the pages of p, following Link rel="next", with the
-// call's bounds and checks.
-func (c *Client) walk(ctx context.Context, cl *call, p pager) (*walked, error) {
+// call's bounds and checks, and calls each with every page and its keys;
+// when each returns false, walk returns at once (broken).
+//
+// walk keeps nothing of a page once each has returned, so that its memory
+// stays flat however long the walk: per page, the hash of its URL and of
+// its keys (to find loops), at most the page limit of each. What a caller
+// keeps of the pages is its own (the collectors keep them all, within
+// WithMaxEntries).
+func (c *Client) walk(ctx context.Context, cl *call, p pager, each func(pg Page, keys []string) bool) (*walked, error) {
 	o := &cl.listing
 	w := &walked{}
 	next, err := c.url(p.first)
@@ -449,8 +556,8 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager) (*walked, error) {
 	}
 	requested := map[[sha256.Size]byte]bool{} // hashes: URLs may be long
 	var total int64                           // body bytes read
+	entries := 0                              // entries listed
 	pageSums := map[[sha256.Size]byte]int{}
-	count := map[string]int{}
 	checkN := o.pageSizeSet && o.pageSize >= 0 && p.step != failures.Referrers
 	var prev func(what, got, want string) error // errors about the previous page's Link
 	for n := 0; ; n++ {
@@ -501,16 +608,18 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager) (*walked, error) {
 		}
 		total += int64(len(body))
 		keys, err := p.parse(req, resp, body)
+		body = nil // not kept: the keys are copies
 		if err != nil {
 			return nil, err
 		}
 		if checkN && len(keys) > o.pageSize {
 			return nil, rerr("page", fmt.Sprintf("of %d %s", len(keys), p.what), fmt.Sprintf("at most %d (n=%d)", o.pageSize, o.pageSize))
 		}
-		if len(w.keys)+len(keys) > o.entriesLimit() {
-			return nil, rerr("page", fmt.Sprintf("of %d %s after %d", len(keys), p.what, len(w.keys)),
+		if entries+len(keys) > o.entriesLimit() {
+			return nil, rerr("page", fmt.Sprintf("of %d %s after %d", len(keys), p.what, entries),
 				fmt.Sprintf("at most %d %s in all (WithMaxEntries)", o.entriesLimit(), p.what))
 		}
+		entries += len(keys)
 		if len(keys) > 0 {
 			sum := pageSum(keys)
 			if i, ok := pageSums[sum]; ok {
@@ -518,13 +627,6 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager) (*walked, error) {
 			}
 			pageSums[sum] = n
 		}
-		for _, k := range keys {
-			count[k]++
-			if count[k] == 2 {
-				w.duplicates = append(w.duplicates, k)
-			}
-		}
-		w.keys = append(w.keys, keys...)
 
 		links, err := ParseLink(resp.Request.URL, resp.Header.Values("Link"))
 		if err != nil {
@@ -540,24 +642,56 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager) (*walked, error) {
 			}
 			nextURL = l.URL
 		}
-		w.pages = append(w.pages, Page{Path: strings.Clone(linkClip(c.redactURL(req.URL), maxPagePath)), Entries: len(keys), Next: nextURL != nil})
-		if nextURL == nil {
+		if nextURL != nil {
+			if checkN && o.pageSize == 0 {
+				return nil, rerr("Link", `with rel="next"`, "none (n=0)")
+			}
+			if n := len(nextURL.RequestURI()); n > MaxNextURL {
+				return nil, rerr("Link", fmt.Sprintf("to a path and query of %d bytes", n), fmt.Sprintf("at most %d (MaxNextURL)", MaxNextURL))
+			}
+			if !c.sameHost(nextURL) {
+				return nil, rerr("Link", strconv.Quote(redactQueriesInText(nextURL.Scheme+"://"+nextURL.Host+nextURL.EscapedPath())),
+					"a next page on the registry's scheme and host "+strconv.Quote(c.BaseURL()))
+			}
+		}
+		pg := Page{Path: strings.Clone(linkClip(c.redactURL(req.URL), maxPagePath)), Entries: len(keys), Next: nextURL != nil}
+		if !each(pg, keys) {
+			w.broken = true
 			return w, nil
 		}
-		w.paginated = true
-		if checkN && o.pageSize == 0 {
-			return nil, rerr("Link", `with rel="next"`, "none (n=0)")
-		}
-		if n := len(nextURL.RequestURI()); n > MaxNextURL {
-			return nil, rerr("Link", fmt.Sprintf("to a path and query of %d bytes", n), fmt.Sprintf("at most %d (MaxNextURL)", MaxNextURL))
-		}
-		if !c.sameHost(nextURL) {
-			return nil, rerr("Link", strconv.Quote(redactQueriesInText(nextURL.Scheme+"://"+nextURL.Host+nextURL.EscapedPath())),
-				"a next page on the registry's scheme and host "+strconv.Quote(c.BaseURL()))
+		if nextURL == nil {
+			return w, nil
 		}
 		nextURL.Fragment, nextURL.RawFragment = "", ""
 		next, prev = nextURL, rerr
 	}
+}
+
+// collector keeps every page of a walk: what Tags, Catalog and Referrers
+// return.
+type collector struct {
+	pages      []Page
+	keys       []string
+	duplicates []string
+	paginated  bool
+	count      map[string]int
+}
+
+// add is a walk's each: it keeps pg and keys, and finds duplicates.
+func (co *collector) add(pg Page, keys []string) bool {
+	if co.count == nil {
+		co.count = map[string]int{}
+	}
+	co.pages = append(co.pages, pg)
+	co.paginated = co.paginated || pg.Next
+	for _, k := range keys {
+		co.count[k]++
+		if co.count[k] == 2 {
+			co.duplicates = append(co.duplicates, k)
+		}
+	}
+	co.keys = append(co.keys, keys...)
+	return true
 }
 
 // pageError returns a function that makes *ResponseErrors about the
@@ -607,24 +741,15 @@ func listQuery(o *listingOptions) string {
 	return "?" + q.Encode()
 }
 
-// checkJSONType checks that resp's Content-Type, when it has one, is a
-// JSON media type: application/json or a type with the +json suffix,
-// parameters allowed.
-func checkJSONType(resp *http.Response, rerr func(what, got, want string) error) error {
-	ct := resp.Header.Get("Content-Type")
-	if ct == "" {
-		return nil
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-		return nil
-	}
-	return rerr("Content-Type", strconv.Quote(linkClip(ct, 80)), `"application/json"`)
-}
-
 // parseListBody parses a tags or catalog page: a JSON object whose member
 // key is an array of strings or null and, when withName, whose name member
 // is a string. Keys are matched exactly, as the spec writes them.
+//
+// The page's Content-Type is not looked at: OCI distribution spec v1.1.1,
+// "Listing Tags", says "Upon success, the response MUST be a json body in
+// the following format", and nothing of its media type (CUE's ociserver
+// sends text/plain; charset=utf-8). The body is parsed as JSON whatever
+// its type; a body that is not the JSON wanted is still an error.
 func parseListBody(body []byte, key string, withName bool) (name string, list []string, err error) {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(body, &obj) != nil || obj == nil {

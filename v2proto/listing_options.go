@@ -25,6 +25,13 @@ const (
 	DefaultMaxEntries = 1 << 20
 )
 
+// The methods that read the listing options (see callConfig.use).
+var (
+	listingPaged  = []string{"Tags", "TagPages", "Catalog", "CatalogPages"}
+	listingAll    = []string{"Tags", "TagPages", "Catalog", "CatalogPages", "Referrers"}
+	referrersOnly = []string{"Referrers"}
+)
+
 // listingOptions are the call options of the listing flows. Each field's zero value is the
 // OCI spec's default behaviour.
 type listingOptions struct {
@@ -46,7 +53,7 @@ type listingOptions struct {
 	referrersMode ReferrersMode
 }
 
-// WithPageSize makes Tags and Catalog send the query parameter n (the page
+// WithPageSize makes Tags, TagPages, Catalog and CatalogPages send the query parameter n (the page
 // size) on their first request, and check that every page holds at most n
 // entries when n >= 0 (and, when n is 0, that the registry sends no next
 // Link, as the OCI spec requires). A negative n is sent as it is and not
@@ -54,42 +61,61 @@ type listingOptions struct {
 // Pages after the first are requested at the URL of the registry's Link,
 // which carries the registry's own parameters.
 func WithPageSize(n int) CallOption {
-	return func(cc *callConfig) { cc.listing.pageSize, cc.listing.pageSizeSet = n, true }
+	return func(cc *callConfig) {
+		cc.use("WithPageSize", listingPaged...)
+		cc.listing.pageSize, cc.listing.pageSizeSet = n, true
+	}
 }
 
-// WithLast makes Tags and Catalog send the query parameter last on their
+// WithLast makes Tags, TagPages, Catalog and CatalogPages send the query parameter last on their
 // first request: the registry should list only the entries after last, in
 // lexical order. An empty last sends none, which is the default.
 func WithLast(last string) CallOption {
-	return func(cc *callConfig) { cc.listing.last = last }
+	return func(cc *callConfig) {
+		cc.use("WithLast", listingPaged...)
+		cc.listing.last = last
+	}
 }
 
-// WithMaxPages makes Tags, Catalog and Referrers request at most n pages:
+// WithMaxPages makes the listing flows (Tags, TagPages, Catalog,
+// CatalogPages, Referrers) request at most n pages:
 // a registry whose Link leads further is reported as an error. n <= 0 means
 // DefaultMaxPages.
 func WithMaxPages(n int) CallOption {
-	return func(cc *callConfig) { cc.listing.maxPages = n }
+	return func(cc *callConfig) {
+		cc.use("WithMaxPages", listingAll...)
+		cc.listing.maxPages = n
+	}
 }
 
 // WithMaxPageBody makes the listing flows read at most n bytes of a page's
 // body (or of the referrers tag-schema index): a longer body is reported as
 // an error. n <= 0 means DefaultMaxPageBody.
 func WithMaxPageBody(n int64) CallOption {
-	return func(cc *callConfig) { cc.listing.maxPageBody = n }
+	return func(cc *callConfig) {
+		cc.use("WithMaxPageBody", listingAll...)
+		cc.listing.maxPageBody = n
+	}
 }
 
 // WithMaxTotalBody makes the listing flows read at most n bytes of page
 // bodies over all the pages of a call: a registry that sends more is
 // reported as an error. n <= 0 means DefaultMaxTotalBody.
 func WithMaxTotalBody(n int64) CallOption {
-	return func(cc *callConfig) { cc.listing.maxTotalBody = n }
+	return func(cc *callConfig) {
+		cc.use("WithMaxTotalBody", listingAll...)
+		cc.listing.maxTotalBody = n
+	}
 }
 
 // WithMaxEntries makes the listing flows collect at most n entries over all
 // pages: a registry that lists more is reported as an error. n <= 0 means
 // DefaultMaxEntries.
 func WithMaxEntries(n int) CallOption {
-	return func(cc *callConfig) { cc.listing.maxEntries = n }
+	return func(cc *callConfig) {
+		cc.use("WithMaxEntries", listingAll...)
+		cc.listing.maxEntries = n
+	}
 }
 
 // WithArtifactType makes Referrers ask the registry to list only the
@@ -98,8 +124,14 @@ func WithMaxEntries(n int) CallOption {
 // ReferrersResult.Matching applies it on the client side either way. The
 // default, "", asks for every referrer.
 func WithArtifactType(t string) CallOption {
-	return func(cc *callConfig) { cc.listing.artifactType = t }
+	return func(cc *callConfig) {
+		cc.use("WithArtifactType", referrersOnly...)
+		cc.listing.artifactType = t
+	}
 }
+
+// Each listing option is read only by the methods its doc names; given
+// to another method, it is an error of that call (see CallOption).
 
 // A ReferrersMode says how Referrers finds the referrers of a manifest.
 type ReferrersMode int
@@ -133,7 +165,10 @@ func (m ReferrersMode) String() string {
 // WithReferrersMode sets how Referrers finds referrers. The default is
 // ReferrersAuto.
 func WithReferrersMode(m ReferrersMode) CallOption {
-	return func(cc *callConfig) { cc.listing.referrersMode = m }
+	return func(cc *callConfig) {
+		cc.use("WithReferrersMode", referrersOnly...)
+		cc.listing.referrersMode = m
+	}
 }
 
 func (o *listingOptions) pagesLimit() int {

@@ -34,9 +34,19 @@ func (r *PullResult) Manifest(ref string) *PulledManifest {
 
 // A PulledManifest is a manifest a pull fetched, checked and parsed.
 type PulledManifest struct {
-	// RawManifest is the answer as received; its Digest is the
-	// Docker-Content-Digest, checked against the body.
+	// RawManifest is the answer as received, except its Digest: the
+	// Docker-Content-Digest, checked against the body, or when the
+	// registry sent none (DigestComputed) the digest the client computed:
+	// of the body (of the payload for schema1), in the ref's algorithm for
+	// a digest ref and in the canonical one (sha256) for a tag.
 	RawManifest
+	// DigestComputed reports that the answer had no Docker-Content-Digest
+	// and Digest was computed. The spec says of the header "A successful
+	// response SHOULD contain the digest of the uploaded blob in the
+	// header Docker-Content-Digest." and of the Docker headers "These
+	// headers are OPTIONAL and clients SHOULD NOT depend on them.": its
+	// absence is not an error of the pull.
+	DigestComputed bool
 	// Kind is the manifest's kind, from its Content-Type and body.
 	Kind schema2.Kind
 	// Schema1 is the parsed manifest, its signatures verified, when Kind
@@ -50,8 +60,8 @@ type PulledManifest struct {
 	// PullResult.image_ids); "" otherwise.
 	V1ID string
 	// Blobs are the blobs fetched and verified, in manifest order, each
-	// once: for schema2 and OCI the config first. Foreign layers, which the
-	// registry answered 404 for, are not among them.
+	// once: for schema2 and OCI the config first. A foreign layer is among
+	// them only when the registry served it (rather than 404).
 	Blobs []digest.Digest
 }
 
@@ -65,11 +75,14 @@ type PulledManifest struct {
 //     the OCI manifest and index types; Schema1, no Accept header, as the
 //     original client (WithAccept replaces these). The registry must answer
 //     200 with a body of at most MaxManifestBody bytes, a Content-Type that
-//     names a manifest type and agrees with the body (of the schema1 family
+//     (when present; without one the body's kind is taken) names a
+//     manifest type and agrees with the body (of the schema1 family
 //     for a Schema1 pull; of the schema's family with
-//     WithRequireMatchingType), and a Docker-Content-Digest that is the
-//     body's digest, or for schema1 its canonical payload's (the registry
-//     re-signs schema1 manifests), and for a ref that is a digest, ref. The
+//     WithRequireMatchingType), and, when it has one, a
+//     Docker-Content-Digest that is the body's digest, or for schema1 its
+//     canonical payload's (the registry re-signs schema1 manifests), and
+//     for a ref that is a digest, ref (without one the digest is computed:
+//     PulledManifest.DigestComputed). The
 //     body must parse: schema1 with its signatures verified, schema2 and
 //     OCI with the rules of package schema2.
 //  2. get-blob: GET of every blob the manifest references (for schema2
@@ -84,7 +97,8 @@ type PulledManifest struct {
 // images, base first): a schema2 or OCI manifest lists the layers of the
 // images that are not Empty, in order (empty layers are not referenced), a
 // schema1 manifest lists every image's layer; and for an image with a
-// foreign layer (Image.URLs) the registry must answer 404 at get-blob. An
+// foreign layer (Image.URLs) the registry must answer 404 at get-blob, or
+// serve its bytes (which are checked; see PulledManifest.Blobs). An
 // index cannot match images. A schema1 manifest converted by the registry
 // from another format carries the registry's v1 ids, which are not
 // compared.
@@ -148,6 +162,9 @@ func (c *Client) pullOne(ctx context.Context, cl *call, name, ref string, types 
 	if err != nil {
 		return nil, false, err
 	}
+	if err := cl.checkConfigSize(pm, a.rerr); err != nil {
+		return nil, false, err
+	}
 	fetches, err := blobPlan(pm, images, a.rerr)
 	if err != nil {
 		return nil, false, err
@@ -169,22 +186,42 @@ func (c *Client) pullOne(ctx context.Context, cl *call, name, ref string, types 
 // family required.
 func parsePulled(a *manifestAnswer, schema Schema, requireType bool) (*PulledManifest, error) {
 	m, rerr := a.raw, a.rerr
-	if m.Digest == "" {
-		return nil, rerr("Docker-Content-Digest", `""`, "the manifest's digest")
-	}
+	// "A successful response SHOULD contain the digest of the uploaded
+	// blob in the header Docker-Content-Digest." (Pulling manifests), and
+	// "These headers are OPTIONAL and clients SHOULD NOT depend on them."
+	// (Legacy Docker support HTTP headers): without the header the digest
+	// is computed below; with it, getManifest checked it against the body
+	// and the ref.
+	computed := m.Digest == ""
 	ct := strconv.Quote(clipText(m.ContentType))
 	ctKind := schema2.KindOf(m.ContentType)
-	if ctKind == schema2.KindUnknown {
+	// "In a successful response, the Content-Type header will indicate
+	// the type of the returned manifest." (Pulling manifests): a
+	// Content-Type that is there must name a manifest type, of the body's
+	// kind ("If the manifest has a mediaType field, clients SHOULD reject
+	// unless the mediaType field's value matches the type specified by the
+	// Content-Type header."); without one, the body tells the kind.
+	if ctKind == schema2.KindUnknown && m.ContentType != "" {
 		return nil, rerr("Content-Type", ct, "a manifest media type")
 	}
 	kind, err := schema2.Detect(m.ContentType, m.Bytes)
 	if err != nil {
 		return nil, rerr("body", strconv.Quote(clipText(err.Error())), "a manifest of its Content-Type")
 	}
+	if ctKind == schema2.KindUnknown {
+		ctKind = kind
+	}
 	if want, ok := wantedKinds(schema, requireType); ok && ctKind != want[0] && ctKind != want[1] {
 		return nil, rerr("Content-Type", ct, fmt.Sprintf("%q or %q (%s pull)", want[0].MediaType(), want[1].MediaType(), schema))
 	}
-	pm := &PulledManifest{RawManifest: *m, Kind: kind}
+	pm := &PulledManifest{RawManifest: *m, Kind: kind, DigestComputed: computed}
+	alg := digest.Canonical
+	if isDigestRef(m.Ref) && digest.Digest(m.Ref).Validate() == nil {
+		alg = digest.Digest(m.Ref).Algorithm()
+	}
+	if computed {
+		pm.Digest = alg.FromBytes(m.Bytes)
+	}
 	switch kind {
 	case schema2.KindSchema1Signed, schema2.KindSchema1:
 		s1 := a.s1
@@ -193,7 +230,9 @@ func parsePulled(a *manifestAnswer, schema Schema, requireType bool) (*PulledMan
 				return nil, rerr("body", strconv.Quote(clipText(err.Error())), "a schema1 manifest whose signatures verify")
 			}
 		}
-		if d := m.Digest.Algorithm().FromBytes(s1.Payload); d != m.Digest {
+		if computed {
+			pm.Digest = alg.FromBytes(s1.Payload)
+		} else if d := m.Digest.Algorithm().FromBytes(s1.Payload); d != m.Digest {
 			return nil, rerr("Docker-Content-Digest", string(m.Digest), string(d)+" (the schema1 payload's)")
 		}
 		pm.Schema1 = s1

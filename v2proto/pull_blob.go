@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"slices"
@@ -125,10 +126,21 @@ func (c *Client) HeadBlob(ctx context.Context, name string, dgst digest.Digest, 
 	drain(resp.Body)
 	info = &BlobInfo{Digest: digest.Digest(resp.Header.Get("Docker-Content-Digest")), Size: resp.ContentLength,
 		ContentType: resp.Header.Get("Content-Type")}
-	if info.Digest != "" && info.Digest != dgst {
+	// "The Docker-Content-Digest header, if present on the response,
+	// returns the canonical digest of the uploaded blob which MAY differ
+	// from the provided digest. If the digest does differ, it MAY be the
+	// case that the hashing algorithms used do not match." A HEAD has no
+	// body to hash: a digest in another algorithm is taken as it is.
+	if info.Digest != "" && info.Digest != dgst && !otherAlgorithm(info.Digest, dgst) {
 		return nil, c.responseError(cl, failures.HeadBlob, req, resp)("Docker-Content-Digest", strconv.Quote(clipText(string(info.Digest))), string(dgst))
 	}
 	return info, nil
+}
+
+// otherAlgorithm reports whether got is a valid digest of another
+// algorithm than want's, one this program can compute.
+func otherAlgorithm(got, want digest.Digest) bool {
+	return got.Validate() == nil && got.Algorithm() != want.Algorithm() && got.Algorithm().Available()
 }
 
 // checkBlobDigest checks a digest a caller asks a blob method for.
@@ -139,22 +151,30 @@ func checkBlobDigest(fn string, d digest.Digest) error {
 	return nil
 }
 
-// fetchBlob runs one get-blob exchange for f and checks the answer: 404
-// for a foreign layer, else 200 with f's bytes, streamed to w (nil
-// discards them) through a hash.
+// fetchBlob runs one get-blob exchange for f and checks the answer: 200
+// with f's bytes, streamed to w (nil discards them) through a hash, or,
+// for a foreign layer, 404 (nil info) as well.
 func (c *Client) fetchBlob(ctx context.Context, cl *call, name string, f blobFetch, w io.Writer) (*BlobInfo, bool, error) {
 	req, err := c.newRequest(ctx, http.MethodGet, "/v2/"+name+"/blobs/"+string(f.digest), nil)
 	if err != nil {
 		return nil, false, err
 	}
 	cl.setRemoteAddr(req)
+	var also []int
 	if f.notFound {
-		stop, err := c.exchangeGone(ctx, cl, failures.GetBlob, req)
-		return nil, stop, err
+		// A foreign layer was never uploaded: the registry answers 404,
+		// or serves it (the image spec's urls "specifies a list of URIs
+		// from which this object MAY be downloaded"; no sentence forbids
+		// the registry to be one), and then its bytes are checked.
+		also = []int{http.StatusNotFound}
 	}
-	resp, stop, err := c.exchange(ctx, cl, failures.GetBlob, req)
+	resp, stop, err := c.exchange(ctx, cl, failures.GetBlob, req, also...)
 	if err != nil || stop {
 		return nil, stop, err
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		drain(resp.Body)
+		return nil, false, nil
 	}
 	defer resp.Body.Close()
 	info, err := c.readBlob(cl, failures.GetBlob, req, resp, f.digest, f.size, w)
@@ -165,8 +185,16 @@ func (c *Client) fetchBlob(ctx context.Context, cl *call, name string, f blobFet
 // size bytes (-1: unknown), into w through a hash, and checks it.
 func (c *Client) readBlob(cl *call, step failures.Step, req *http.Request, resp *http.Response, dgst digest.Digest, size int64, w io.Writer) (*BlobInfo, error) {
 	rerr := c.responseError(cl, step, req, resp)
-	if h := resp.Header.Get("Docker-Content-Digest"); h != "" && h != string(dgst) {
-		return nil, rerr("Docker-Content-Digest", strconv.Quote(clipText(h)), string(dgst))
+	// "If present, the value of this header MUST be a digest matching
+	// that of the response body." (Pulling blobs): the header may be
+	// absent, or name the body in another algorithm, hashed too.
+	var also hash.Hash
+	header := digest.Digest(resp.Header.Get("Docker-Content-Digest"))
+	if header != "" && header != dgst {
+		if !otherAlgorithm(header, dgst) {
+			return nil, rerr("Docker-Content-Digest", strconv.Quote(clipText(string(header))), string(dgst))
+		}
+		also = header.Algorithm().Hash()
 	}
 	limit := int64(MaxUnsizedBlob)
 	switch {
@@ -182,8 +210,15 @@ func (c *Client) readBlob(cl *call, step failures.Step, req *http.Request, resp 
 	}
 	h := dgst.Algorithm().Hash()
 	dst := &errWriter{w: h}
-	if w != nil {
-		dst.w = io.MultiWriter(h, w)
+	if w != nil || also != nil {
+		ws := []io.Writer{h}
+		if also != nil {
+			ws = append(ws, also)
+		}
+		if w != nil {
+			ws = append(ws, w)
+		}
+		dst.w = io.MultiWriter(ws...)
 	}
 	buf := blobBuffers.Get().(*[]byte)
 	n, err := io.CopyBuffer(dst, io.LimitReader(resp.Body, limit+1), *buf)
@@ -203,6 +238,11 @@ func (c *Client) readBlob(cl *call, step failures.Step, req *http.Request, resp 
 	got := digest.NewDigest(dgst.Algorithm(), h)
 	if got != dgst {
 		return nil, rerr("body digest", string(got), string(dgst))
+	}
+	if also != nil {
+		if d := digest.NewDigest(header.Algorithm(), also); d != header {
+			return nil, rerr("Docker-Content-Digest", strconv.Quote(string(header)), string(d)+" (the body's)")
+		}
 	}
 	return &BlobInfo{Digest: got, Size: n, ContentType: resp.Header.Get("Content-Type")}, nil
 }

@@ -20,9 +20,15 @@ type PullListResult struct {
 // A PulledList is a manifest list or OCI index that PullList fetched,
 // checked and parsed, with its children.
 type PulledList struct {
-	// RawManifest is the answer as received; its Digest is the
-	// Docker-Content-Digest, checked against the body.
+	// RawManifest is the answer as received, except its Digest: the
+	// Docker-Content-Digest, checked against the body, or the body's
+	// digest when the registry sent none (DigestComputed; in the
+	// algorithm of want, of a digest ref, or sha256).
 	RawManifest
+	// DigestComputed reports that the answer had no Docker-Content-Digest
+	// (OPTIONAL: "These headers are OPTIONAL and clients SHOULD NOT depend
+	// on them.") and Digest was computed.
+	DigestComputed bool
 	// Kind is schema2.KindDockerList or schema2.KindOCIIndex.
 	Kind schema2.Kind
 	// Index is the parsed list or index.
@@ -39,15 +45,17 @@ type PulledList struct {
 //
 //  1. get-manifest-list: GET /v2/<name>/manifests/<ref> with the Accept of
 //     the Docker manifest list and the OCI index. The registry must answer
-//     200 with a list type as Content-Type, a body of that type of at most
-//     MaxManifestBody bytes that parses (package schema2), and a
-//     Docker-Content-Digest that is the body's digest and, when want is not
-//     "", want (the digest of the list as pushed).
+//     200 with a list type as Content-Type (or none, and a body that is a
+//     list or index), a body of that type of at most
+//     MaxManifestBody bytes that parses (package schema2), and, when
+//     it has one, a Docker-Content-Digest that is the body's digest; when
+//     want is not "" (the digest of the list as pushed), the header or,
+//     without it, the body's digest must be want.
 //  2. get-manifest: GET of each child by its digest, with the same Accept
 //     and the media type the list gives the child. The registry must answer
 //     200 with a manifest that is not a list or index, that parses (schema1
-//     signatures verified), whose Docker-Content-Digest and body have the
-//     digest the list gives.
+//     signatures verified), whose body (and Docker-Content-Digest, when
+//     present) have the digest the list gives.
 //
 // WithAccept replaces the Accept of both steps as is: Quay's client sent
 // the list types only on the child GETs too, relying on a registry not
@@ -91,22 +99,46 @@ func (c *Client) pullListOne(ctx context.Context, cl *call, name, ref string, wa
 		return nil, stop, err
 	}
 	m, rerr := a.raw, a.rerr
-	if m.Digest == "" {
-		return nil, false, rerr("Docker-Content-Digest", `""`, "the list's digest")
+	// "A successful response SHOULD contain the digest of the uploaded
+	// blob in the header Docker-Content-Digest." (Pulling manifests):
+	// without it, the body's digest is what is compared.
+	computed := m.Digest == ""
+	got, what := m.Digest, "Docker-Content-Digest"
+	if computed {
+		alg := digest.Canonical
+		switch {
+		case want.Validate() == nil:
+			alg = want.Algorithm()
+		case isDigestRef(ref) && digest.Digest(ref).Validate() == nil:
+			alg = digest.Digest(ref).Algorithm()
+		}
+		got, what = alg.FromBytes(m.Bytes), "body digest"
 	}
-	if want != "" && m.Digest != want {
-		return nil, false, rerr("Docker-Content-Digest", string(m.Digest), string(want)+" (the list pushed)")
+	if want != "" && got != want {
+		return nil, false, rerr(what, string(got), string(want)+" (the list pushed)")
 	}
 	ct := strconv.Quote(clipText(m.ContentType))
-	if !schema2.KindOf(m.ContentType).IsIndex() {
+	// "In a successful response, the Content-Type header will indicate
+	// the type of the returned manifest.": one that is there must name a
+	// list or index; without one, the body tells its kind.
+	mt := m.ContentType
+	if mt == "" {
+		kind, err := schema2.Detect("", m.Bytes)
+		if err != nil || !kind.IsIndex() {
+			return nil, false, rerr("body", fmt.Sprintf("%v (no Content-Type)", kind), "a manifest list or an OCI index")
+		}
+		mt = kind.MediaType()
+	}
+	if !schema2.KindOf(mt).IsIndex() {
 		return nil, false, rerr("Content-Type", ct, strconv.Quote(schema2.MediaTypeManifestList)+" or "+strconv.Quote(schema2.KindOCIIndex.MediaType()))
 	}
-	doc, err := schema2.Parse(m.ContentType, m.Bytes)
+	doc, err := schema2.Parse(mt, m.Bytes)
 	if err != nil {
-		return nil, false, rerr("body", strconv.Quote(clipText(err.Error())), "a valid "+schema2.KindOf(m.ContentType).String())
+		return nil, false, rerr("body", strconv.Quote(clipText(err.Error())), "a valid "+schema2.KindOf(mt).String())
 	}
 	ix := doc.(*schema2.Index)
-	pl := &PulledList{RawManifest: *m, Kind: ix.Kind(), Index: ix}
+	pl := &PulledList{RawManifest: *m, Kind: ix.Kind(), Index: ix, DigestComputed: computed}
+	pl.Digest = got
 
 	seen := map[digest.Digest]bool{}
 	for i, child := range ix.Manifests {
@@ -119,9 +151,8 @@ func (c *Client) pullListOne(ctx context.Context, cl *call, name, ref string, wa
 		if err != nil || stop {
 			return nil, stop, err
 		}
-		if ca.raw.Digest == "" {
-			return nil, false, ca.rerr("Docker-Content-Digest", `""`, fmt.Sprintf("%s (manifests[%d] of %s)", child.Digest, i, ref))
-		}
+		// getManifest checked the body (and the header, when present)
+		// against the child's digest, the ref.
 		pm, err := parsePulled(ca, Schema2, false)
 		if err != nil {
 			return nil, false, err

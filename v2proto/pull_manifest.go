@@ -83,24 +83,53 @@ func (cl *call) setRemoteAddr(req *http.Request) {
 }
 
 // GetManifest sends GET /v2/<name>/manifests/<ref> (the get-manifest step)
-// on a call of its own and returns the answer as received. ref is a tag or
-// a digest. The Accept header lists every manifest type the client knows
-// (Docker schema2 manifest and list, OCI manifest and index, schema1
-// signed and unsigned), so that a registry serves what it stores; WithAccept
-// replaces it. The default scope is repository:<name>:pull.
+// on a call of its own and returns the answer, checked to be a manifest.
+// ref is a tag or a digest. The Accept header lists every manifest type
+// the client knows (Docker schema2 manifest and list, OCI manifest and
+// index, schema1 signed and unsigned), so that a registry serves what it
+// stores; WithAccept replaces it. The default scope is
+// repository:<name>:pull.
 //
 // The registry must answer 200 with a body of at most MaxManifestBody
 // bytes. When the answer carries Docker-Content-Digest, it must be a digest
 // that the body has: the digest of the bytes, or for a schema1 manifest of
 // its canonical payload (whose signatures must then verify); for a ref that
 // is a digest, it must equal ref, and so must the body's digest even when
-// the header is absent. Otherwise GetManifest returns a *ResponseError (or
-// a *StatusError for another status). Whether the header is present is the
-// caller's to judge (RawManifest.Digest is "" then).
+// the header is absent. Whether the header is present is the caller's to
+// judge (RawManifest.Digest is "" then).
 //
-// When the call's expected failure is met, GetManifest returns nil, nil.
+// The body must be the JSON of a manifest: a JSON object, nested at most
+// MaxManifestDepth deep, that is not an error document ({"errors": [...]}
+// without schemaVersion): a 200 whose body is an error body, HTML or a
+// million '[' is not taken for content. The check is one pass over the
+// bytes; the body is not decoded further (its media type, fields and
+// references are the caller's to judge, or Pull's). GetManifestRaw skips
+// it, for a caller that wants whatever bytes the registry serves.
+//
+// Every breach is a *ResponseError at the get-manifest step (a
+// *StatusError for another status). When the call's expected failure is
+// met, GetManifest returns nil, nil.
 func (c *Client) GetManifest(ctx context.Context, name, ref string, opts ...CallOption) (*RawManifest, error) {
 	return c.manifestCall(ctx, "GetManifest", name, opts, func(cl *call, types []string, send bool) (*RawManifest, bool, error) {
+		a, stop, err := c.getManifest(ctx, cl, failures.GetManifest, name, ref, types, send)
+		if err != nil || stop {
+			return nil, stop, err
+		}
+		if got, want, ok := checkManifestJSON(a.raw.Bytes); !ok {
+			return nil, false, a.rerr("body", got, want)
+		}
+		return a.raw, false, nil
+	})
+}
+
+// GetManifestRaw is GetManifest without the check of the body's JSON: it
+// returns the bytes of a 200 answer whatever they are (an error document
+// or HTML included), within MaxManifestBody and with the same checks of
+// Docker-Content-Digest and of a digest ref. It is for a caller that
+// judges the bytes itself, such as a test of what a registry serves for
+// content it stored as it was pushed.
+func (c *Client) GetManifestRaw(ctx context.Context, name, ref string, opts ...CallOption) (*RawManifest, error) {
+	return c.manifestCall(ctx, "GetManifestRaw", name, opts, func(cl *call, types []string, send bool) (*RawManifest, bool, error) {
 		a, stop, err := c.getManifest(ctx, cl, failures.GetManifest, name, ref, types, send)
 		if err != nil || stop {
 			return nil, stop, err

@@ -117,7 +117,7 @@ func BuildManifest(name, tag string, images []fixtures.Image, opts ...CallOption
 	return buildImageManifest(&cc, cc.schemaOrDefault(), name, tag, images, nil, true)
 }
 
-// bytesBlob is a blob held in memory: an image config.
+// bytesBlob is a blob held in memory (an image config; BytesBlob).
 type bytesBlob struct {
 	d digest.Digest
 	b []byte

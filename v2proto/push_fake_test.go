@@ -2,6 +2,7 @@ package v2proto
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,6 +43,10 @@ type pushFake struct {
 	hook func(w http.ResponseWriter, r *http.Request) bool
 	// mangle, when set, edits the headers of the handler's answer.
 	mangle func(r *http.Request, h http.Header, status int) int
+	// checkRefs makes a manifest PUT answer 400 MANIFEST_BLOB_UNKNOWN
+	// when the manifest names a blob (config, layers) or a manifest
+	// (manifests[], subject) the repository does not have yet.
+	checkRefs bool
 
 	mu        sync.Mutex
 	blobs     map[string][]byte // "name@digest" -> content
@@ -196,6 +201,10 @@ func (f *pushFake) serve(rw http.ResponseWriter, r *http.Request) {
 			fakeErr(w, 400, "DIGEST_INVALID")
 			return
 		}
+		if f.checkRefs && !f.refsPresent(name, body) {
+			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
+			return
+		}
 		f.manifests[name+"@"+string(d)] = pushedFake{r.Header.Get("Content-Type"), body}
 		if !strings.Contains(ref, ":") {
 			f.manifests[name+":"+ref] = pushedFake{r.Header.Get("Content-Type"), body}
@@ -339,4 +348,40 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 	default:
 		fakeErr(w, 405, "UNSUPPORTED")
 	}
+}
+
+// refsPresent reports whether every blob and manifest the JSON manifest
+// body names is in repository name; f.mu is held.
+func (f *pushFake) refsPresent(name string, body []byte) bool {
+	type desc struct {
+		Digest string `json:"digest"`
+	}
+	var m struct {
+		Config    *desc  `json:"config"`
+		Layers    []desc `json:"layers"`
+		Manifests []desc `json:"manifests"`
+		Subject   *desc  `json:"subject"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	blobs := m.Layers
+	if m.Config != nil {
+		blobs = append(blobs, *m.Config)
+	}
+	for _, b := range blobs {
+		if _, ok := f.blobs[name+"@"+b.Digest]; !ok {
+			return false
+		}
+	}
+	mans := m.Manifests
+	if m.Subject != nil {
+		mans = append(mans, *m.Subject)
+	}
+	for _, x := range mans {
+		if _, ok := f.manifests[name+"@"+x.Digest]; !ok {
+			return false
+		}
+	}
+	return true
 }

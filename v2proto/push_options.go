@@ -21,6 +21,7 @@ type pushOptions struct {
 	mounts         map[digest.Digest]string
 	cancel         bool
 	skipHeadChecks bool
+	blobsAbsent    bool
 	skipBlobChecks bool
 	concurrency    int
 
@@ -103,8 +104,9 @@ func WithMounts(mounts map[digest.Digest]string) CallOption {
 // or chunks; none for UploadPostPut): DELETE of the upload session
 // (cancel-upload, 204), then GET of it (upload-status, which must answer
 // 404) and a HEAD of the blob (blob-head-check, 404). The blob is not
-// finished, and Push and PushList put no manifest (Quay's
-// cancel_blob_upload). Without WithScopes the call's token also asks for
+// finished, and Push, PushList and PushContent put no manifest (Quay's
+// cancel_blob_upload). A blob the HEAD before the upload finds is skipped,
+// not canceled (BlobResult.Skipped); WithBlobsAbsent refuses it instead. Without WithScopes the call's token also asks for
 // the delete action, which distribution requires to cancel an upload.
 // With UploadPostDigest, only a session the registry opened (202) is
 // canceled; a blob its POST completed stays.
@@ -113,10 +115,29 @@ func WithCancelUpload() CallOption {
 }
 
 // WithSkipHeadChecks leaves out the HEAD of each blob before its upload
-// (blob-head-check, which wants 404), for blobs that may already be in the
-// repository (Quay's skip_head_checks).
+// (blob-head-check): every blob is uploaded (or mounted), present or not
+// (Quay's skip_head_checks). By default the HEAD is made and a blob it
+// finds (200) is skipped; see WithBlobsAbsent. The two options together
+// are an error.
 func WithSkipHeadChecks() CallOption {
 	return func(cc *callConfig) { cc.push.skipHeadChecks = true }
+}
+
+// WithBlobsAbsent makes the HEAD of each blob before its upload
+// (blob-head-check) demand 404: the blob must not be in the repository
+// yet, as Quay's client demanded (its tests push to fresh repositories).
+// An answer of 200 is then an error that names the option:
+//
+//	blob sha256:…: HEAD /v2/ns/repo/blobs/sha256:… = 200, want 404 (blob-head-check, WithBlobsAbsent)
+//
+// By default (as go-containerregistry, oras-go, regclient and skopeo do)
+// the HEAD may answer 200 or 404, and a blob it finds is not uploaded
+// (BlobResult.Skipped, PushResult.Skipped); blobs WithMounts names are
+// then not HEADed at all, as the call asked to mount them (with
+// WithBlobsAbsent they are, and must answer 404 too). Not with
+// WithSkipHeadChecks.
+func WithBlobsAbsent() CallOption {
+	return func(cc *callConfig) { cc.push.blobsAbsent = true }
 }
 
 // WithSkipBlobChecks leaves out the GET of each blob after its upload

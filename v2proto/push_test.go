@@ -58,7 +58,7 @@ func layerDigests(images []fixtures.Image, skipEmpty bool) []digest.Digest {
 }
 
 func TestBuildManifestSchema2(t *testing.T) {
-	images := fixtures.EmptyLayers()
+	images := fixtures.QuayIDs(fixtures.EmptyLayers()) // Quay's literal IDs: the bytes Quay sends
 	m, err := BuildManifest("ns/repo", "latest", images, WithEmptyDiffIDs())
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestBuildManifestSchema2(t *testing.T) {
 		t.Errorf("schema2.ValidateConfig: %v", err)
 	}
 	// The same on every run.
-	again, _ := BuildManifest("ns/repo", "latest", fixtures.EmptyLayers(), WithEmptyDiffIDs())
+	again, _ := BuildManifest("ns/repo", "latest", images, WithEmptyDiffIDs())
 	if again.Digest != m.Digest {
 		t.Errorf("second build digest %s, want %s", again.Digest, m.Digest)
 	}
@@ -187,7 +187,7 @@ func TestBuildManifestLayers(t *testing.T) {
 }
 
 func TestBuildManifestSchema1(t *testing.T) {
-	images := fixtures.Sized()
+	images := fixtures.QuayIDs(fixtures.Sized()) // Quay's literal IDs: the bytes Quay sends
 	m, err := BuildManifest("ns/repo", "v1", images, WithSchema(Schema1))
 	if err != nil {
 		t.Fatal(err)

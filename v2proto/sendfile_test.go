@@ -3,7 +3,6 @@ package v2proto
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,20 +30,9 @@ func (b *bodyTypes) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-// fileBlob is a Blob whose Open returns the *os.File of its path.
-type fileBlob struct {
-	path string
-	d    digest.Digest
-	size int64
-}
-
-func (f fileBlob) Digest() digest.Digest        { return f.d }
-func (f fileBlob) Size() int64                  { return f.size }
-func (f fileBlob) Open() (io.ReadCloser, error) { return os.Open(f.path) }
-
 // writeFileBlob writes n bytes made from seed to a file in dir and returns
-// it as a fileBlob.
-func writeFileBlob(t *testing.T, dir string, n, seed int) fileBlob {
+// it as a FileBlob.
+func writeFileBlob(t *testing.T, dir string, n, seed int) Blob {
 	t.Helper()
 	data := make([]byte, n)
 	for i := range data {
@@ -54,7 +42,14 @@ func writeFileBlob(t *testing.T, dir string, n, seed int) fileBlob {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return fileBlob{path: path, d: digest.FromBytes(data), size: int64(n)}
+	b, err := FileBlob(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Digest() != digest.FromBytes(data) || b.Size() != int64(n) {
+		t.Fatalf("FileBlob(%q) = %s, %d bytes, want %s, %d", path, b.Digest(), b.Size(), digest.FromBytes(data), n)
+	}
+	return b
 }
 
 // recordingClient returns a client of url whose requests go through a

@@ -1,5 +1,6 @@
 // Package conftarget builds the conformance.Target of a registry started by
-// internal/distv3, internal/dist28 or internal/debianreg with token auth:
+// internal/distv3, internal/dist28 or internal/debianreg with token auth, or
+// by internal/ggcrreg or internal/cuereg (no auth, see New):
 // users by role whose grants make the roles of the scenario catalogue, the
 // capabilities measured on that implementation, the deviations from the spec
 // measured on it, and a Control that sets the states such a registry can be
@@ -17,6 +18,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -124,12 +126,62 @@ func InfoOf(r *testreg.Registry) Info {
 	return Info{Name: r.Name, URL: r.URL, Schema1: r.Schema1}
 }
 
-// New returns the target of r, a registry started with Options, controlled
-// in this process (see NewControl), after putting the content of the
-// preloaded state into it (see Preload).
+// New returns the target of r, after putting the content of the preloaded
+// state into it. For a registry started with Options (distribution v3,
+// v2.8, Debian's) that is FromInfo with the Control of NewControl. For
+// go-containerregistry's and CUE's (internal/ggcrreg, internal/cuereg; no
+// auth, no states but the preloaded one) it is NewOpen.
 func New(ctx context.Context, r *testreg.Registry) (*conformance.Target, error) {
+	if f := familyOf(r.Name); f == ggcr || f == cue {
+		return NewOpen(ctx, r.Name, r.URL)
+	}
 	return FromInfo(ctx, InfoOf(r), NewControl(r))
 }
+
+// OpenOwner returns the Owner of a registry that demands no credentials,
+// whose repositories are made in namespace: the user "owner" with no
+// password. The name is never sent: v2proto sends credentials only where
+// the registry's challenge asks for them, and such a registry has none
+// (conformance.Env.User takes a user without a name for no user at all).
+func OpenOwner(namespace string) conformance.User {
+	return conformance.User{Name: "owner", Namespace: namespace}
+}
+
+// NewOpen returns the target of the registry called name (a
+// testreg.Info.Name) at url, which demands no credentials: the Owner is
+// OpenOwner(OwnerNamespace), the other roles are missing (so the scenarios
+// that need them skip), the table is the spec's, the capabilities and known
+// deviations are those of Capabilities and Deviations, and the Control is
+// a *PreloadedOnly holding what PreloadRaw pushed.
+func NewOpen(ctx context.Context, name, url string) (*conformance.Target, error) {
+	t := &conformance.Target{
+		Name:         name,
+		URL:          url,
+		Table:        failures.Spec,
+		Users:        map[conformance.Role]conformance.User{conformance.Owner: OpenOwner(OwnerNamespace)},
+		Capabilities: Capabilities(name, false),
+		Known:        Deviations(name),
+	}
+	pc, err := PreloadRaw(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	t.Control = &PreloadedOnly{Content: pc}
+	return t, nil
+}
+
+// PreloadedOnly is the Control of a registry that can be put into no state
+// but the preloaded one: it implements conformance.Preloaded and nothing
+// else, so that the scenarios that need another state skip.
+type PreloadedOnly struct {
+	// Content is what was put into the registry.
+	Content conformance.PreloadedContent
+}
+
+var _ conformance.Preloaded = (*PreloadedOnly)(nil)
+
+// Preloaded returns c.Content.
+func (c *PreloadedOnly) Preloaded() conformance.PreloadedContent { return c.Content }
 
 // FromInfo returns the target of the registry info describes, started with
 // Options, with control (a *Control or a *Remote) as its Control, after
@@ -204,6 +256,8 @@ const (
 	unknown family = iota
 	v3             // distribution v3
 	v28            // docker/distribution 2.8.x, Debian's docker-registry 2.8.2
+	ggcr           // go-containerregistry's pkg/registry
+	cue            // CUE's ociregistry (ociserver over ocimem)
 )
 
 func familyOf(name string) family {
@@ -212,6 +266,10 @@ func familyOf(name string) family {
 		return v3
 	case strings.HasPrefix(name, "docker-distribution-v2.8"), strings.HasPrefix(name, "debian-docker-registry-2.8"):
 		return v28
+	case strings.HasPrefix(name, "go-containerregistry-"):
+		return ggcr
+	case strings.HasPrefix(name, "cue-ociregistry-"):
+		return cue
 	}
 	return unknown
 }
@@ -221,10 +279,10 @@ func familyOf(name string) family {
 // the suite (a capability it lacks makes the scenarios that need it skip;
 // see the README of package conformance for the measurements):
 //
-//   - all: auth, token, roles, cancel, range, mount, delete,
-//     blob-delete, catalog, nested-names, foreign-layers (with the allowed
-//     URLs of Options).
-//   - distribution v3: tag-delete, tag-paging.
+//   - distribution (v3, 2.8, Debian's 2.8.2): auth, token, roles, cancel, range, mount, delete,
+//     blob-delete, catalog, catalog-link, nested-names, foreign-layers (with
+//     the allowed URLs of Options).
+//   - distribution v3: tag-delete, tag-paging, tag-link.
 //   - 2.8: s1 and convert when schema1 is enabled (convert: 2.8 answers a
 //     by-tag GET whose Accept lacks the stored schema2 type with a schema1
 //     down-conversion).
@@ -233,15 +291,46 @@ func familyOf(name string) family {
 // ignores the body), s1u (2.8 refuses unsigned schema1), referrers,
 // tag-param, sha512, mount-auto, chunk-overlap, sparse, library-alias or the
 // validates-* checks.
+//
+// go-containerregistry v0.22.1 (pkg/registry, referrers on) and CUE's
+// ociregistry (ociserver over ocimem) have no auth, hence no token or roles,
+// no cancel (DELETE of an upload session: 400 and 405), no tag-param (a
+// PUT ?tag= creates no tag), no mount-auto, no s1 (a signed schema1 manifest
+// is kept as opaque bytes) and no library-alias; both have
+// post-digest, range, delete, tag-delete, blob-delete, referrers and
+// nested-names, and:
+//
+//   - go-containerregistry: sha512, sparse and foreign-layers (it checks no
+//     reference of an image manifest), tag-paging and catalog (n and last
+//     are honoured); no mount (202: a new session), no tag-link and no
+//     catalog-link (no Link is sent on a truncated page).
+//   - CUE: mount, tag-paging, tag-link, catalog, catalog-link; no sha512 (a sha512
+//     digest is refused: 400 DIGEST_INVALID), no sparse and no
+//     foreign-layers (an OCI manifest whose layer is absent gets 500).
+//
+// Probe measures every one of these; its test checks that it agrees.
 func Capabilities(name string, schema1 bool) []conformance.Capability {
+	open := []conformance.Capability{
+		conformance.PostDigest, conformance.Range, conformance.Delete, conformance.TagDelete,
+		conformance.BlobDelete, conformance.Referrers, conformance.NestedNames,
+	}
+	switch familyOf(name) {
+	case ggcr:
+		return append(open, conformance.SHA512, conformance.Sparse, conformance.ForeignLayers, conformance.TagPaging,
+			conformance.Catalog)
+	case cue:
+		return append(open, conformance.Mount, conformance.TagPaging, conformance.TagLink, conformance.Catalog,
+			conformance.CatalogLink)
+	}
 	cs := []conformance.Capability{
 		conformance.Auth, conformance.Token, conformance.Roles,
 		conformance.Cancel, conformance.Range, conformance.Mount, conformance.Delete,
-		conformance.BlobDelete, conformance.Catalog, conformance.NestedNames, conformance.ForeignLayers,
+		conformance.BlobDelete, conformance.Catalog, conformance.CatalogLink, conformance.NestedNames,
+		conformance.ForeignLayers,
 	}
 	switch familyOf(name) {
 	case v3:
-		cs = append(cs, conformance.TagDelete, conformance.TagPaging)
+		cs = append(cs, conformance.TagDelete, conformance.TagPaging, conformance.TagLink)
 	case v28:
 		if schema1 {
 			cs = append(cs, conformance.S1, conformance.Convert)
@@ -256,10 +345,19 @@ func Capabilities(name string, schema1 bool) []conformance.Capability {
 // Known list: a listed scenario that fails is reported as skipped with the
 // deviation, one that passes as failed (the list is out of date). Each was
 // measured with the suite; the README of package conformance has them too.
+// Those of go-containerregistry and CUE quote the sentence of the OCI
+// distribution spec (v1.1.1) they break.
 func Deviations(name string) map[string]string {
+	switch familyOf(name) {
+	case ggcr:
+		return maps.Clone(ggcrDeviations)
+	case cue:
+		return maps.Clone(cueDeviations)
+	}
 	d := map[string]string{
 		"name-repo-too-long": "a repository name component of 256 characters gets 500 (the filesystem storage cannot " +
-			"hold it), where the spec wants 400 NAME_INVALID",
+			"hold it): a refusal or an acceptance is the registry's choice, but a 5xx is none of the endpoint's " +
+			"answers, and failures.Distribution maps invalid-repository (Quay answers 400)",
 		"valid-content-type-mismatch/oci-type": "a schema1 body PUT with the OCI manifest Content-Type gets 500 UNKNOWN, " +
 			"where a client error (400 MANIFEST_INVALID or 415) is due",
 	}

@@ -25,8 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opencontainers/go-digest"
-
 	"github.com/registrytest/registrytest/examples/internal/distv3"
 	"github.com/registrytest/registrytest/examples/internal/faultreg"
 	"github.com/registrytest/registrytest/examples/internal/testreg"
@@ -280,20 +278,13 @@ var hostileScopes = WithScopes("repository:" + hostileRepo + ":pull,push")
 // fault expected) and returns its digest.
 func (e *hostileEnv) pushBlob(b []byte) string {
 	e.t.Helper()
-	blob := bytesBlob(b)
+	blob := BytesBlob(b)
 	if _, err := e.c.PushBlob(context.Background(), hostileRepo, blob, e.creds, hostileScopes,
 		WithUploadStyle(UploadPostPut), WithSkipHeadChecks(), WithSkipBlobChecks()); err != nil {
 		e.t.Fatal(err)
 	}
 	return string(blob.Digest())
 }
-
-// bytesBlob is a Blob of the bytes it holds.
-type bytesBlob []byte
-
-func (b bytesBlob) Digest() digest.Digest        { return digest.FromBytes(b) }
-func (b bytesBlob) Size() int64                  { return int64(len(b)) }
-func (b bytesBlob) Open() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 
 // drain reads what is left of body and closes it.
 func drain(body io.ReadCloser) {
@@ -704,7 +695,7 @@ func TestHostileUploadLocation(t *testing.T) {
 		})})
 		var u *url.URL
 		err := e.bounded(t, 0, func(ctx context.Context) error {
-			_, err := e.c.PushBlob(ctx, hostileRepo, bytesBlob("data"), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
+			_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob([]byte("data")), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
 			return err
 		})
 		if reqs := e.f.Other.Requests(); len(reqs) > 0 {
@@ -830,7 +821,7 @@ func TestHostileEchoedSecrets(t *testing.T) {
 			})
 			wantError[*StatusError](t, "GET manifest", err, `GET /v2/hostile/repo/manifests/latest = 403 REDACTED, want 200 (get-manifest)`)
 			err = e.bounded(t, 0, func(ctx context.Context) error {
-				_, err := e.c.PushBlob(ctx, hostileRepo, bytesBlob("data"), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
+				_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob([]byte("data")), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
 				return err
 			})
 			wantError[*StatusError](t, "PATCH", err, `…PATCH /v2/hostile/repo/blobs/uploads/…?_state=REDACTED = 403 REDACTED, want 202 (upload-chunk)`)
@@ -896,7 +887,7 @@ func TestHostileHangupMidUpload(t *testing.T) {
 	e := newHostile(t, testreg.AuthToken)
 	e.f.Add(faultreg.Rule{Step: failures.UploadChunk, Fault: faultreg.Hangup(64 << 10)})
 	err := e.bounded(t, 0, func(ctx context.Context) error {
-		_, err := e.c.PushBlob(ctx, hostileRepo, bytesBlob(bytes.Repeat([]byte("hangup"), 8<<20/6)), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
+		_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob(bytes.Repeat([]byte("hangup"), 8<<20/6)), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
 		return err
 	})
 	qe := wantError[*RequestError](t, "PATCH cut off", err, `…PATCH /v2/hostile/repo/blobs/uploads/…?_state=REDACTED: … (upload-chunk)`)

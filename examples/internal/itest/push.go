@@ -154,12 +154,18 @@ func (p *pushEnv) testSchema2(t *testing.T) {
 	if diff := cmp.Diff(wantBlobs[:2], want.Layers); diff != "" {
 		t.Errorf("layers (-want +got):\n%s", diff)
 	}
-	// Pushing again finds the blobs there: the HEAD check refuses it
-	// unless skipped.
-	_, err = p.c.Push(ctx, repo, []string{"latest"}, images, admin)
+	// Pushing again finds the blobs there: by default they are skipped;
+	// WithBlobsAbsent refuses them; WithSkipHeadChecks uploads them again.
+	again, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin)
+	if err != nil {
+		t.Errorf("second Push: %v", err)
+	} else if diff := cmp.Diff(wantBlobs, again.Skipped); diff != "" {
+		t.Errorf("second Push: skipped blobs (-want +got):\n%s", diff)
+	}
+	_, err = p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithBlobsAbsent())
 	var se *v2proto.StatusError
-	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 {
-		t.Errorf("second Push: %v, want a *StatusError: HEAD = 200, want 404 (blob-head-check)", err)
+	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 || se.Option != "WithBlobsAbsent" {
+		t.Errorf("Push with WithBlobsAbsent: %v, want a *StatusError: HEAD = 200, want 404 (blob-head-check, WithBlobsAbsent)", err)
 	}
 	var be *v2proto.BlobError
 	if !errors.As(err, &be) || be.Digest != images[0].Layer.Digest() && be.Digest != images[1].Layer.Digest() && be.Digest != want.Config {
@@ -798,8 +804,9 @@ func (p *pushEnv) testConcurrency(t *testing.T) {
 			t.Errorf("results[%d] = %+v, want blob %s finished in 3 chunks", i, r, blobs[2*i].Digest())
 		}
 	}
-	// An error in one upload ends the others and names its blob.
-	_, err = p.c.PushBlobs(ctx, "push/concurrent-blobs", blobs, admin)
+	// An error in one upload ends the others and names its blob: the
+	// blobs are there, which WithBlobsAbsent refuses.
+	_, err = p.c.PushBlobs(ctx, "push/concurrent-blobs", blobs, admin, v2proto.WithBlobsAbsent())
 	var be *v2proto.BlobError
 	if !errors.As(err, &be) || !slices.ContainsFunc(blobs, func(b v2proto.Blob) bool { return b.Digest() == be.Digest }) {
 		t.Errorf("PushBlobs of blobs already there: %v, want a *BlobError naming one", err)

@@ -73,6 +73,10 @@ func RunSkopeo(t *testing.T, start testreg.StartFunc, auth testreg.AuthMode) {
 			skopeoPulls(t, sk, reg, schema, creds)
 		})
 	}
+	t.Run("skopeo-reads-fixtures", func(t *testing.T) {
+		sk := newSkopeo(t, bin, reg, user, password)
+		skopeoReadsFixtures(t, sk, reg, creds)
+	})
 	for _, format := range []string{"oci", "v2s2"} {
 		t.Run("skopeo-pushes-"+format, func(t *testing.T) {
 			sk := newSkopeo(t, bin, reg, user, password)
@@ -266,6 +270,53 @@ func skopeoPulls(t *testing.T, sk *skopeo, reg *testreg.Registry, schema v2proto
 		t.Errorf("layout config: %v", err)
 	}
 	t.Logf("%s: skopeo copied our %s push to an oci: layout of %d blobs in %v", reg.Name, schema, len(blobs), took.Round(time.Millisecond))
+}
+
+// Fixtures are the image chains of package fixtures that the README and the
+// examples push, by name: every one must be an image a real client takes.
+func Fixtures() map[string][]fixtures.Image {
+	return map[string][]fixtures.Image{
+		"basic":        fixtures.Basic(),
+		"different":    fixtures.Different(),
+		"unicode":      fixtures.Unicode(),
+		"emoji":        fixtures.Emoji(),
+		"sized":        fixtures.Sized(),
+		"multi-layer":  fixtures.MultiLayer(),
+		"empty-layers": fixtures.EmptyLayers(),
+		"random4096":   fixtures.Random4096(1),
+		"labeled":      fixtures.Labeled(map[string]string{"a": "1"}),
+		"chain":        fixtures.Chain(7, 3, fixtures.WithLayerSize(1<<10)),
+	}
+}
+
+// skopeoReadsFixtures pushes every image of Fixtures with v2proto.Push, in
+// Docker schema2 and, where the registry takes it, in signed schema1, and
+// has skopeo copy each to an oci: layout: skopeo checks what a client
+// checks (schema1's v1 IDs must be 64 hex digits, digests must match),
+// and the layout's blobs must hash to their names.
+func skopeoReadsFixtures(t *testing.T, sk *skopeo, reg *testreg.Registry, creds []v2proto.CallOption) {
+	ctx := context.Background()
+	c := lsClient(t, reg)
+	schemas := []v2proto.Schema{v2proto.Schema2}
+	if reg.Schema1 {
+		schemas = append(schemas, v2proto.Schema1)
+	}
+	for name, images := range Fixtures() {
+		for _, schema := range schemas {
+			repo := "sk/fixture-" + name + "-" + strings.ToLower(string(schema))
+			if _, err := c.Push(ctx, repo, []string{"v1"}, images, append([]v2proto.CallOption{v2proto.WithSchema(schema)}, creds...)...); err != nil {
+				t.Errorf("Push(%s, %s): %v", name, schema, err)
+				continue
+			}
+			layout := filepath.Join(sk.dir, "layout-"+name+"-"+strings.ToLower(string(schema)))
+			sk.run(append(append([]string{"copy"}, sk.registryFlags("src")...),
+				"docker://"+reg.Host+"/"+repo+":v1", "oci:"+layout+":v1")...)
+			blobs := checkLayoutBlobs(t, layout)
+			if len(blobs) < 2 {
+				t.Errorf("skopeo copy of %s (%s): layout of %d blobs, want a manifest, a config and layers", name, schema, len(blobs))
+			}
+		}
+	}
 }
 
 // skopeoPushes writes an OCI layout of an image and has skopeo copy it to
