@@ -12,8 +12,9 @@ var OCI = NewTable("oci")
 // with the OCI success statuses, which Quay adopted in 2020. Its name is
 // "quay". Note the seed's one twist: unauthorized-for-mount maps to 202 at
 // mount-blob, because Quay answers a refused mount by opening a plain upload
-// session. One entry was added since, for a step the harness never took:
-// unknown-tag at head-manifest, 404 (measured on Quay ffba0c70e by
+// session. Two entries were added since, for steps the harness never took
+// that way: unknown-tag at head-manifest and at delete-manifest (a digest
+// the repository does not hold), 404 (measured on Quay ffba0c70e by
 // examples/internal/quayreg).
 var Quay = quayTable()
 
@@ -30,7 +31,8 @@ func quayTable() *Table {
 	add(MountBlob, 202, UnauthorizedForMount)
 	add(MountBlob, 405, ReadonlyRegistry)
 	add(GetManifest, 404, UnknownTag)
-	add(HeadManifest, 404, UnknownTag) // not in the 2020 harness (it sent no HEAD); measured on Quay ffba0c70e
+	add(HeadManifest, 404, UnknownTag)   // not in the 2020 harness (it sent no HEAD); measured on Quay ffba0c70e
+	add(DeleteManifest, 404, UnknownTag) // not in the 2020 harness (it deleted once); measured on Quay ffba0c70e
 	add(GetManifest, 401, Unauthorized, AnonymousNotAllowed)
 	add(GetManifest, 400, DisallowedLibraryNamespace)
 	add(GetBlob, 403, GeoBlocked)

@@ -133,7 +133,14 @@ func (c *Client) begin(ctx context.Context, cl *call, defaults []string) (stop b
 	if err != nil || stop {
 		return stop, err
 	}
-	return c.authenticate(ctx, cl, p, cl.scopesOr(c.defaultScopes(defaults)))
+	scopes := cl.scopesOr(c.defaultScopes(defaults))
+	if len(defaults) > 0 && len(scopes) == 0 && !cl.hasCreds && p.Auth() != nil && p.Auth().Is("Bearer") {
+		// The grammar has no scope for the call (Quay's: the catalog) and
+		// there is no one to ask as: Quay answers that token request 401,
+		// and its own client sends the request without a token.
+		return false, nil
+	}
+	return c.authenticate(ctx, cl, p, scopes)
 }
 
 // ping runs the ping step. It is the first step of every call: a call

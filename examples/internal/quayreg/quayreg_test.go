@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/registrytest/registrytest/conformance"
 	"github.com/registrytest/registrytest/failures"
+	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/v2proto"
 )
 
@@ -206,5 +208,48 @@ func TestTargetRobot(t *testing.T) {
 	u := Users(tok)[conformance.Robot]
 	if u.Name != Robot || u.Password != tok {
 		t.Errorf("Users(tok)[robot] = %+v, want %s with the token", u, Robot)
+	}
+}
+
+// TestQuayTableUnknownTag shows the entries failures.Quay gained since the
+// 2020 harness (which sent no HEAD and deleted each manifest once): a HEAD
+// of an unknown tag and a DELETE of a digest the repository does not hold
+// answer 404, which the table expects at head-manifest and delete-manifest;
+// without the entry the same answer is an unexpected failure.
+func TestQuayTableUnknownTag(t *testing.T) {
+	r := startQuay(t)
+	repo := Org + "/unknown-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	owner := v2proto.WithCredentials(Owner, Password)
+	setup, err := v2proto.New(r.URL, v2proto.WithTable(failures.Quay), v2proto.WithHTTPClient(&http.Client{Transport: RetryThrottled(nil)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Push(t.Context(), repo, []string{"latest"}, fixtures.Basic(), owner, v2proto.WithSchema(v2proto.Schema2)); err != nil {
+		t.Fatal(err)
+	}
+	absent := "sha256:" + strings.Repeat("0", 64)
+	for _, step := range []failures.Step{failures.HeadManifest, failures.DeleteManifest} {
+		for _, tt := range []struct {
+			name    string
+			table   *failures.Table
+			wantErr bool
+		}{
+			{"failures.Quay", failures.Quay, false},
+			{"without the entry", failures.Quay.Without(step, failures.UnknownTag), true},
+		} {
+			c, err := v2proto.New(r.URL, v2proto.WithTable(tt.table), v2proto.WithHTTPClient(&http.Client{Transport: RetryThrottled(nil)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			exp := v2proto.ExpectFailure(failures.UnknownTag)
+			if step == failures.HeadManifest {
+				_, err = c.HeadManifest(t.Context(), repo, "no-such-tag", owner, exp)
+			} else {
+				err = c.Delete(t.Context(), repo, []string{absent}, owner, exp)
+			}
+			if (err != nil) != tt.wantErr {
+				t.Errorf("%s with %s: the unknown-tag call = %v, want error: %v", step, tt.name, err, tt.wantErr)
+			}
+		}
 	}
 }

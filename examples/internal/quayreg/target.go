@@ -336,9 +336,18 @@ func (c *Control) MakePublic(ctx context.Context, repo string) error {
 	return err
 }
 
+// mirrorSource is the external reference of the mirror configurations
+// SetRepoState makes. test_repository_states uses quay.io/foo/bar, which
+// Quay's SSRF check resolves (util/security/ssrf.py) and, without DNS,
+// refuses with 400: the two rows of Quay's own test that configure a mirror
+// on a NORMAL repository fail here for that reason. A public IP address
+// literal passes the check without DNS; nothing contacts it (no mirror
+// worker runs beside the test server).
+const mirrorSource = "93.184.216.34/foo/bar"
+
 // SetRepoState gives repo (when mirrorConfig) a mirror configuration whose
-// robot is Robot, with test_repository_states's settings, then sets its
-// state.
+// robot is Robot, with test_repository_states's settings (the source
+// mirrorSource), then sets its state.
 func (c *Control) SetRepoState(ctx context.Context, repo string, state conformance.RepoState, mirrorConfig bool) error {
 	if !strings.HasPrefix(repo, Org+"/") {
 		return fmt.Errorf("quayreg: SetRepoState(%q): a repository of %s, please (the mirror's robot is %s)", repo, Org, Robot)
@@ -346,7 +355,7 @@ func (c *Control) SetRepoState(ctx context.Context, repo string, state conforman
 	if mirrorConfig {
 		params := map[string]any{
 			"is_enabled":                 true,
-			"external_reference":         "quay.io/foo/bar",
+			"external_reference":         mirrorSource,
 			"external_registry_username": "fakeusername",
 			"external_registry_password": "fakepassword",
 			"sync_interval":              1000,
