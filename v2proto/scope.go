@@ -91,6 +91,12 @@ func (c *Client) defaultScopes(scopes []string) []string {
 		i := strings.LastIndexByte(rest, ':')
 		if typ == "repository" && i >= 0 && slices.Contains(strings.Split(rest[i+1:], ","), "delete") {
 			s = "repository:" + rest[:i] + ":*"
+			if slices.Contains(strings.Split(rest[i+1:], ","), "push") {
+				// A push that may cancel its uploads: Quay answers * alone
+				// on a repository that does not exist yet with 500, and
+				// push,pull,* with the grant.
+				s = "repository:" + rest[:i] + ":push,pull,*"
+			}
 		}
 		out = append(out, s)
 	}

@@ -22,7 +22,7 @@ func TestDefaultScopes(t *testing.T) {
 		want []string
 	}{
 		{ScopesDistribution, in},
-		{ScopesQuay, []string{"repository:ns/repo:*", "repository:ns/repo:push,pull", "repository:a:b:*", "repository:ns/repo:*", "odd"}},
+		{ScopesQuay, []string{"repository:ns/repo:*", "repository:ns/repo:push,pull", "repository:a:b:push,pull,*", "repository:ns/repo:*", "odd"}},
 	}
 	for _, tt := range tests {
 		c, _ := New("http://127.0.0.1:1", WithScopeGrammar(tt.g))

@@ -107,6 +107,19 @@ func TestQuayTable(t *testing.T) {
 			_, err := e.c.Catalog(ctx, with(opts)...)
 			return err
 		}},
+		"HeadManifest": {name: "HeadManifest", call: func(ctx context.Context, opts ...CallOption) error {
+			_, err := e.c.HeadManifest(ctx, src, "latest", with(opts)...)
+			return err
+		}},
+		"Delete": {name: "Delete", call: func(ctx context.Context, opts ...CallOption) error {
+			// Content of its own to delete, pushed without the options.
+			repo := fresh()
+			pr, err := e.c.Push(ctx, repo, []string{"latest"}, images, e.creds)
+			if err != nil {
+				return err
+			}
+			return e.c.Delete(ctx, repo, []string{string(pr.Manifests[0].Digest)}, with(opts)...)
+		}},
 		"Token": {name: "Token", call: func(ctx context.Context, opts ...CallOption) error {
 			_, err := e.c.Token(ctx, []string{"repository:" + src + ":pull"}, with(opts)...)
 			return err
@@ -149,6 +162,10 @@ func TestQuayTable(t *testing.T) {
 			return flows["PushList"]
 		case failures.GetBlob:
 			return flows["Pull"]
+		case failures.HeadManifest:
+			return flows["HeadManifest"]
+		case failures.DeleteManifest:
+			return flows["Delete"]
 		case failures.GetManifest:
 			if earlier(failures.Auth) {
 				// Quay's attempt_pull_without_token: the refusal at auth,
@@ -251,7 +268,7 @@ func TestQuayTable(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"Push", "PushManifest", "PushList", "Pull", "PullList", "Tags", "Catalog", "Token"} {
+	for _, name := range []string{"Push", "PushManifest", "PushList", "Pull", "PullList", "Tags", "Catalog", "Token", "HeadManifest", "Delete"} {
 		if !covered[name] {
 			t.Errorf("no entry ran through %s", name)
 		}
