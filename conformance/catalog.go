@@ -79,7 +79,7 @@ func runCatPaging(e *Env) error {
 			names, dups = cr.Repositories, cr.Duplicates
 		} else {
 			// Link is not promised: the pages are walked with last.
-			all, err := e.walkByLast(Owner, failures.Catalog, "/v2/_catalog", "repositories", n, "", "registry:catalog:*")
+			all, err := e.walkByLast(Owner, failures.Catalog, "/v2/_catalog", "repositories", n, "", e.client.CatalogScopes()...)
 			if err != nil {
 				return skipIfLastIgnored(e, err)
 			}

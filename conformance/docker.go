@@ -145,7 +145,7 @@ func runDockerListContentType(e *Env) error {
 	if !e.Has(Catalog) {
 		return nil
 	}
-	resp, _, err = e.exchange(failures.Catalog, http.MethodGet, "/v2/_catalog", nil, nil, "registry:catalog:*")
+	resp, _, err = e.exchange(failures.Catalog, http.MethodGet, "/v2/_catalog", nil, nil, e.client.CatalogScopes()...)
 	if err != nil {
 		return err
 	}

@@ -267,15 +267,15 @@ func runStateNSDisabledCatalog(e *Env) (err error) {
 	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2); err != nil {
 		return err
 	}
-	// The token is taken first, without scope, as test_catalog_disabled_namespace
-	// takes it; the client keeps it for the listing where the registry's
-	// grammar has no catalog scope (Quay's). Not by a first listing: Quay
-	// keeps a catalog page for 60 s (catalog_page_cache_ttl).
+	// The token is taken first, with the catalog's scopes in the registry's
+	// grammar (none for Quay), and kept by the client for the listing. Not
+	// by a first listing: Quay keeps a catalog page for 60 s
+	// (catalog_page_cache_ttl).
 	as, err := e.as(Owner)
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.Token(e.Ctx, nil, as...); err != nil {
+	if _, err := e.client.Token(e.Ctx, e.client.CatalogScopes(), as...); err != nil {
 		return err
 	}
 	// The namespace of the token's user, as test_catalog_disabled_namespace

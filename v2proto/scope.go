@@ -70,6 +70,12 @@ const catalogScope = "registry:catalog:*"
 // grammar applies).
 func (c *Client) catalogScopes() []string { return []string{catalogScope} }
 
+// CatalogScopes returns the token scopes the client asks for a catalog
+// listing, in its grammar (see ScopeGrammar): registry:catalog:* in
+// distribution's, none in Quay's. A caller that takes a token for the
+// catalog itself (Token, or Exchange with WithScopes) passes these.
+func (c *Client) CatalogScopes() []string { return c.defaultScopes(c.catalogScopes()) }
+
 // defaultScopes returns the default scopes of a call, written in
 // distribution's grammar, in the client's grammar.
 func (c *Client) defaultScopes(scopes []string) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -219,5 +220,20 @@ func TestChallengeScope(t *testing.T) {
 	wantErr := "GET /v2/ns/repo/tags/list: v2proto: the token request for scopes repository:ns/repo:pull repository:ns/repo:delete was refused: GET "
 	if err == nil || !strings.HasPrefix(err.Error(), wantErr) || !strings.HasSuffix(err.Error(), " = 400, want 200 (auth) (list-tags)") {
 		t.Errorf("Tags = %v\nwant %s... = 400, want 200 (auth) (list-tags)", err, wantErr)
+	}
+}
+
+func TestCatalogScopes(t *testing.T) {
+	for _, tt := range []struct {
+		g    ScopeGrammar
+		want []string
+	}{{ScopesDistribution, []string{"registry:catalog:*"}}, {ScopesQuay, nil}} {
+		c, err := New("http://127.0.0.1:1", WithScopeGrammar(tt.g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.CatalogScopes(); !slices.Equal(got, tt.want) {
+			t.Errorf("CatalogScopes() with %v = %q, want %q", tt.g, got, tt.want)
+		}
 	}
 }

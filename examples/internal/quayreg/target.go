@@ -74,7 +74,9 @@ func Users(robotToken string) map[conformance.Role]conformance.User {
 // download_blob ignores Range), plus s1 and s1u (signed schema1, and unsigned
 // schema1 as list children), convert (down-conversion to schema1),
 // foreign-layers, validates-config, validates-v1-chain, validates-platform,
-// chunk-overlap and library-alias. It lacks sha512 and mount-auto, and
+// chunk-overlap, library-alias, and tag-link and catalog-link (its
+// paginate decorators send Link rel="next"; its own client follows it).
+// It lacks sha512 and mount-auto, and
 // is not hides-untagged: Quay hid a manifest pushed by digest only in 2020
 // (the seed's harness expects 404), but at ffba0c70e a pull by its digest
 // answers 200, and its own test_basic_push_by_manifest_digest expects that.
@@ -88,7 +90,7 @@ func Capabilities() []conformance.Capability {
 		conformance.NestedNames,
 		conformance.S1, conformance.S1U, conformance.Convert, conformance.ForeignLayers,
 		conformance.ValidatesConfig, conformance.ValidatesV1Chain, conformance.ValidatesPlatform,
-		conformance.ChunkOverlap, conformance.LibraryAlias,
+		conformance.ChunkOverlap, conformance.LibraryAlias, conformance.TagLink, conformance.CatalogLink,
 	}
 }
 
