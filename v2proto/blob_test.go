@@ -226,7 +226,7 @@ func TestPushBlobChunks(t *testing.T) {
 }
 
 // TestPushBlobChunkMinLength: the registry's OCI-Chunk-Min-Length raises
-// WithChunkSize, and a chunk list that breaks it is a *ChunkMinLengthError.
+// Upload.ChunkSize, and a chunk list that breaks it is a *ChunkMinLengthError.
 func TestPushBlobChunkMinLength(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
@@ -249,7 +249,7 @@ func TestPushBlobChunkMinLength(t *testing.T) {
 		t.Errorf("result %+v, want ChunkMinLength 1024, finished", res)
 	}
 
-	_, err = f.client(t).PushBlob(ctx, "r2", blob, WithUpload(Upload{Chunks: []Chunk{Chunk{0, 100, 0}, Chunk{100, ChunkToEnd, 0}}}))
+	_, err = f.client(t).PushBlob(ctx, "r2", blob, WithUpload(Upload{Chunks: []Chunk{{0, 100, 0}, {100, ChunkToEnd, 0}}}))
 	var ce *ChunkMinLengthError
 	if !errors.As(err, &ce) {
 		t.Fatalf("PushBlob with a 100-byte chunk: %v, want a *ChunkMinLengthError", err)
@@ -261,7 +261,7 @@ func TestPushBlobChunkMinLength(t *testing.T) {
 		t.Errorf("message %q, want %q", got, want)
 	}
 	// The last chunk may be shorter.
-	if _, err := f.client(t).PushBlob(ctx, "r3", blob, WithUpload(Upload{Chunks: []Chunk{Chunk{0, 2048, 0}, Chunk{2048, ChunkToEnd, 0}}})); err != nil {
+	if _, err := f.client(t).PushBlob(ctx, "r3", blob, WithUpload(Upload{Chunks: []Chunk{{0, 2048, 0}, {2048, ChunkToEnd, 0}}})); err != nil {
 		t.Errorf("PushBlob with a short last chunk: %v", err)
 	}
 	// A value that is not a number is the registry's error.
@@ -706,7 +706,7 @@ func TestPushBlobTolerates(t *testing.T) {
 }
 
 // TestPushBlobPresent: by default a blob the HEAD finds is skipped (no
-// upload); WithBlobsAbsent refuses it, naming the option; WithSkipHeadChecks
+// upload); HeadWantAbsent refuses it, naming the option; HeadNone
 // uploads it again; the two options together are an error.
 func TestPushBlobPresent(t *testing.T) {
 	ctx := context.Background()

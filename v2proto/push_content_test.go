@@ -249,7 +249,7 @@ func TestParseContent(t *testing.T) {
 
 // TestPushTwice: pushing the same image (or list) twice to one repository
 // with default options succeeds, the second push skipping every blob;
-// WithBlobsAbsent makes the second fail at the first blob, naming itself.
+// HeadWantAbsent makes the second fail at the first blob, naming itself.
 func TestPushTwice(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
@@ -378,7 +378,7 @@ func TestPushEmptyTag(t *testing.T) {
 	}
 }
 
-// TestPushCancelPresent: with WithCancelUpload no manifest is put, even
+// TestPushCancelPresent: with Upload.Cancel no manifest is put, even
 // when every blob was already there (skipped, nothing to cancel).
 func TestPushCancelPresent(t *testing.T) {
 	ctx := context.Background()

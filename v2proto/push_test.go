@@ -381,7 +381,7 @@ func TestPushStopsBeforeManifests(t *testing.T) {
 	ctx := context.Background()
 	for _, opts := range [][]CallOption{
 		{WithUpload(Upload{Cancel: true})},
-		{WithUpload(Upload{Chunks: []Chunk{Chunk{0, 10, 0}, Chunk{11, ChunkToEnd, 416}}})},
+		{WithUpload(Upload{Chunks: []Chunk{{0, 10, 0}, {11, ChunkToEnd, 416}}})},
 	} {
 		f := newPushFake(t)
 		res, err := f.client(t).Push(ctx, "r", []string{"x"}, fixtures.Basic(), opts...)
