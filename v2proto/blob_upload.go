@@ -2,7 +2,6 @@ package v2proto
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -257,8 +256,10 @@ func (u *blobUpload) headCheck(ctx context.Context) (present, stop bool, err err
 	}
 	resp, stop, err := c.exchange(ctx, cl, failures.BlobHeadCheck, req, also...)
 	if err != nil {
-		var se *StatusError
-		if cl.push.blobsAbsent && errors.As(err, &se) && !se.Mapped && se.Failure == "" {
+		// Only this exchange's own answer: an error that wraps another's
+		// (the cause of a canceled request is the first failed upload's
+		// error) is not this step's, and is read by other uploads.
+		if se, ok := err.(*StatusError); ok && cl.push.blobsAbsent && !se.Mapped && se.Failure == "" {
 			se.Option = "BlobChecks.Head HeadWantAbsent"
 		}
 		return false, false, err

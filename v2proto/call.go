@@ -68,7 +68,8 @@ import (
 // WithPushByDigest; manifest_content_type Headers.ManifestContentType;
 // request_addr Headers.RemoteAddr; manifest_invalid_blob_references
 // Build.InvalidBlobReferences (with ExpectFailure(failures.InvalidBlob));
-// with_broken_manifest_config Build.BrokenConfig;
+// with_broken_manifest_config Build.BrokenConfig; ensure_ascii
+// Build.EnsureASCII;
 // require_matching_manifest_type WithRequireMatchingType;
 // attempt_pull_without_token WithPullWithoutToken; scopes WithScopes;
 // Quay's fresh repositories BlobChecks.Head (HeadWantAbsent).
