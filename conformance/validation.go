@@ -134,10 +134,11 @@ func runValidMissingBlobRef(e *Env) error {
 	if err := e.needFormat(f); err != nil {
 		return err
 	}
-	pr, err := e.push(repo, []string{"latest"}, fixtures.Basic(), f, v2proto.WithInvalidBlobReferences())
+	pr, err := e.push(repo, []string{"latest"}, fixtures.Basic(), f, v2proto.WithBuild(v2proto.Build{InvalidBlobReferences: true}),
+		v2proto.ExpectFailure(failures.InvalidBlob))
 	if err == nil && pr == nil {
-		// WithInvalidBlobReferences expects invalid-blob: the registry
-		// refused the manifest as the target's table maps it.
+		// The call expects invalid-blob: the registry refused the
+		// manifest as the target's table maps it.
 		return nil
 	}
 	accepted, err := e.judgeMissingRefs("PUT /v2/"+repo+"/manifests/latest", err)
@@ -188,7 +189,7 @@ func runValidContentTypeMismatch(e *Env) error {
 	if e.Param == "oci-type" {
 		ct = "application/vnd.oci.image.manifest.v1+json"
 	}
-	_, err = e.client.PushManifest(e.Ctx, repo, "latest", bm.MediaType, bm.Bytes, append(as, v2proto.WithManifestContentType(ct))...)
+	_, err = e.client.PushManifest(e.Ctx, repo, "latest", bm.MediaType, bm.Bytes, append(as, v2proto.WithHeaders(v2proto.Headers{ManifestContentType: ct}))...)
 	what := "PUT /v2/" + repo + "/manifests/latest (a signed schema1 body as " + ct + ")"
 	var se *v2proto.StatusError
 	switch {
@@ -323,7 +324,7 @@ func runUnicode(e *Env, escaped bool) error {
 	}
 	var opts []v2proto.CallOption
 	if escaped {
-		opts = append(opts, v2proto.WithEnsureASCII())
+		opts = append(opts, v2proto.WithBuild(v2proto.Build{EnsureASCII: true}))
 	}
 	_, _, err = e.pushPull(e.Repo(Owner), "latest", images, push, pull, opts...)
 	return err

@@ -247,7 +247,7 @@ func (e *Env) workflowWith(set fixtures.Set, wo workflowOptions) error {
 			blobs = append(blobs, b)
 		}
 	}
-	if _, err := c.PushBlobs(e.Ctx, repo, blobs, append(slices.Clip(as), v2proto.WithUploadStyle(v2proto.UploadPostPut))...); err != nil {
+	if _, err := c.PushBlobs(e.Ctx, repo, blobs, append(slices.Clip(as), v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut}))...); err != nil {
 		return fmt.Errorf("%s/push/blob: %w", set.Name, err)
 	}
 	// 2. Every manifest by digest, children first; the Location reads back.

@@ -94,7 +94,7 @@ func Example_expectedFailure() {
 	images := fixtures.Chain(2, 1)
 	res, err := c.Push(ctx, "alice/app", []string{"v2"}, images, reader, v2proto.ExpectFailure(failures.Unauthorized))
 	fmt.Println("expecting unauthorized:", res, err)
-	_, err = c.Push(ctx, "alice/app", []string{"v2"}, images, reader, v2proto.WithUploadConcurrency(1))
+	_, err = c.Push(ctx, "alice/app", []string{"v2"}, images, reader, v2proto.WithLimits(v2proto.Limits{Concurrency: 1}))
 	fmt.Println(err)
 	var se *v2proto.StatusError
 	if errors.As(err, &se) {

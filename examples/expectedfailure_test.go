@@ -302,9 +302,9 @@ func TestExpectedFailures(t *testing.T) {
 
 		// Pushes: the owner may, others may not.
 		{name: "owner pushes", call: push("alice/unicode", []string{"v1", "latest"}, fixtures.Unicode()), user: "alice",
-			opts: []v2proto.CallOption{v2proto.WithEnsureASCII()}},
+			opts: []v2proto.CallOption{v2proto.WithBuild(v2proto.Build{EnsureASCII: true})}},
 		{name: "owner pushes OCI by digest in chunks", call: push("alice/chunked", nil, fixtures.Chain(3, 2, fixtures.WithLayerSize(3000))), user: "alice",
-			opts: []v2proto.CallOption{v2proto.WithSchema(v2proto.OCI), v2proto.WithPushByDigest(), v2proto.WithChunkSize(1024)}},
+			opts: []v2proto.CallOption{v2proto.WithSchema(v2proto.OCI), v2proto.WithPushByDigest(), v2proto.WithUpload(v2proto.Upload{ChunkSize: 1024})}},
 		// The reader may pull, so the blob-head-check answers 404; the
 		// refusal comes when the upload starts.
 		{name: "reader pushes", call: push("alice/app", []string{"v2"}, fixtures.Different()), user: "reader",
@@ -313,7 +313,7 @@ func TestExpectedFailures(t *testing.T) {
 		// too (401, no body), which failures.Distribution does not map,
 		// so the row skips it.
 		{name: "other owner pushes", call: push("alice/app", []string{"v2"}, fixtures.Different()), user: "bob",
-			opts:    []v2proto.CallOption{v2proto.WithSkipHeadChecks()},
+			opts:    []v2proto.CallOption{v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})},
 			failure: failures.Unauthorized, step: failures.StartUpload},
 		{name: "blob never uploaded", call: pushManifest("alice/app", "v2", "manifest of Different", unpushedManifest("alice/app", fixtures.Different())), user: "alice",
 			failure: failures.InvalidBlob, step: failures.PutManifest},

@@ -159,7 +159,7 @@ func FuzzPushPull(f *testing.F) {
 		}
 		opts := []v2proto.CallOption{v2proto.WithSchema(schema)}
 		if ascii {
-			opts = append(opts, v2proto.WithEnsureASCII())
+			opts = append(opts, v2proto.WithBuild(v2proto.Build{EnsureASCII: true}))
 		}
 		repo := fmt.Sprintf("fuzz/pushpull-%d", repos.Add(1))
 
@@ -182,7 +182,7 @@ func FuzzPushPull(f *testing.F) {
 			t.Fatalf("BuildManifest: Blobs lack the config %s", built.Config)
 		}
 		if ascii && (!isASCII(built.Bytes) || !isASCII(config)) {
-			t.Errorf("BuildManifest with WithEnsureASCII: manifest %q, config %q, want ASCII only", built.Bytes, config)
+			t.Errorf("BuildManifest with Build.EnsureASCII: manifest %q, config %q, want ASCII only", built.Bytes, config)
 		}
 
 		if len(invalid) > 0 {
@@ -192,7 +192,7 @@ func FuzzPushPull(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Push(%q, %q) expecting invalid-tag = %v, want nil", repo, invalid[:1], err)
 			}
-			opts = append(opts, v2proto.WithSkipHeadChecks()) // the blobs are there now
+			opts = append(opts, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})) // the blobs are there now
 		}
 		if len(valid) == 0 {
 			return

@@ -52,11 +52,11 @@ func Example_pushBlobChunks() {
 		log.Fatal(err)
 	}
 	blob := fixtures.RandomBlob(1, 300, "application/octet-stream")
-	res, err := c.PushBlob(context.Background(), "ns/chunks", blob, v2proto.WithChunks(
-		v2proto.Chunk{Start: 0, End: 100},
-		v2proto.Chunk{Start: 101, End: v2proto.ChunkToEnd, Status: 416}, // a gap: refused
-		v2proto.Chunk{Start: 100, End: v2proto.ChunkToEnd},
-	))
+	res, err := c.PushBlob(context.Background(), "ns/chunks", blob, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{
+		{Start: 0, End: 100},
+		{Start: 101, End: v2proto.ChunkToEnd, Status: 416}, // a gap: refused
+		{Start: 100, End: v2proto.ChunkToEnd},
+	}}))
 	if err != nil {
 		log.Fatal(err)
 	}

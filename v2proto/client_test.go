@@ -96,7 +96,7 @@ func TestPing(t *testing.T) {
 	})
 	t.Run("basic", func(t *testing.T) {
 		f := newFakeRegistry(t, "basic")
-		p, err := f.client(t).Ping(context.Background(), WithCredentials("alice", "s3cret"))
+		p, err := f.client(t).Ping(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

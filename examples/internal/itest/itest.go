@@ -222,7 +222,7 @@ func (e *env) testPing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := client(t, tt.reg).Ping(ctx, admin)
+			got, err := client(t, tt.reg).Ping(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
