@@ -175,7 +175,7 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 			if _, err := c.PushBlobs(ctx, repo, blobs, opts...); err != nil {
 				return err
 			}
-			_, err := c.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes, opts...)
+			_, err := c.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes) // opts are the blobs': PushManifest reads none of them
 			return err
 		}
 	}
