@@ -255,9 +255,9 @@ func runValidDigestMismatch(e *Env) error {
 
 // specCodes are the error codes of the distribution spec.
 var specCodes = []string{
-	"BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN",
-	"MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_INVALID", "NAME_UNKNOWN", "SIZE_INVALID", "UNAUTHORIZED",
-	"DENIED", "UNSUPPORTED", "TOOMANYREQUESTS",
+	failures.CodeBlobUnknown, failures.CodeBlobUploadInvalid, failures.CodeBlobUploadUnknown, failures.CodeDigestInvalid, failures.CodeManifestBlobUnknown,
+	failures.CodeManifestInvalid, failures.CodeManifestUnknown, failures.CodeNameInvalid, failures.CodeNameUnknown, failures.CodeSizeInvalid, failures.CodeUnauthorized,
+	failures.CodeDenied, failures.CodeUnsupported, failures.CodeTooManyRequests,
 }
 
 func runValidDigestMalformed(e *Env) error {
@@ -371,7 +371,7 @@ func (e *Env) judgeMissingRefs(what string, err error) (accepted bool, _ error) 
 		return false, err
 	case se.Got < 400 || se.Got >= 500:
 		return false, e.Violates(reqEndpointsManifestPut, e.Errorf("%s naming absent content = %d %s, want 201, or a 4xx with MANIFEST_BLOB_UNKNOWN", what, se.Got, strings.Join(se.Codes, " ")))
-	case slices.Contains(se.Codes, "MANIFEST_BLOB_UNKNOWN"):
+	case slices.Contains(se.Codes, failures.CodeManifestBlobUnknown):
 		return false, nil
 	case len(se.Codes) == 0:
 		return false, e.Violates(reqRejectCodeAmbiguous, e.Errorf("%s naming absent content = %d with body %.200q, want MANIFEST_BLOB_UNKNOWN among its error codes", what, se.Got, se.Body))

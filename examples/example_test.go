@@ -114,7 +114,7 @@ func Example_expectedFailure() {
 // distribution, and see where a failure shows.
 func Example_derivedTable() {
 	table := failures.Distribution.
-		With(failures.StartUpload, failures.Unauthorized, failures.Expectation{Status: 403, Codes: []string{"DENIED"}}).
+		With(failures.StartUpload, failures.Unauthorized, failures.Expectation{Status: 403, Codes: []string{failures.CodeDenied}}).
 		Named("my-registry")
 	e, _ := table.Lookup(failures.StartUpload, failures.Unauthorized)
 	fmt.Println(table.Name(), failures.StartUpload, failures.Unauthorized, "=", e)

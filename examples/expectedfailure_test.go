@@ -439,7 +439,7 @@ func denyWith403(t *testing.T, upstream string) string {
 func TestExpectedFailuresDerivedTable(t *testing.T) {
 	reg := distv3.Start(t, testreg.Options{Auth: testreg.AuthToken, Users: efUsers})
 	front := denyWith403(t, reg.URL)
-	denied := failures.Expectation{Status: http.StatusForbidden, Codes: []string{"DENIED"}}
+	denied := failures.Expectation{Status: http.StatusForbidden, Codes: []string{failures.CodeDenied}}
 	table := failures.Distribution.
 		With(failures.StartUpload, failures.Unauthorized, denied).
 		With(failures.GetManifest, failures.Unauthorized, denied).

@@ -467,7 +467,7 @@ func TestPushBlobsExpectedFailure(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost {
-			fakeErr(w, 405, "UNSUPPORTED")
+			fakeErr(w, 405, failures.CodeUnsupported)
 			return true
 		}
 		return false
@@ -526,7 +526,7 @@ func TestPushBlobMountTwist(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost {
-			fakeErr(w, 405, "UNSUPPORTED")
+			fakeErr(w, 405, failures.CodeUnsupported)
 			return true
 		}
 		return false

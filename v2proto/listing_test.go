@@ -455,7 +455,7 @@ func TestListingExpectedFailure(t *testing.T) {
 	}
 	// A repository that does not exist.
 	_, err = c.Tags(ctx, "ns/nope")
-	if !errors.As(err, &se) || se.Got != 404 || !slices.Equal(se.Codes, []string{"NAME_UNKNOWN"}) {
+	if !errors.As(err, &se) || se.Got != 404 || !slices.Equal(se.Codes, []string{failures.CodeNameUnknown}) {
 		t.Errorf("Tags of a missing repository = %v, want 404 NAME_UNKNOWN", err)
 	}
 	// Names that cannot stand in a path.
@@ -486,7 +486,7 @@ func (rr *referrersResponder) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	rr.mu.Unlock()
 	d := digest.Digest(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
 	if d.Validate() != nil {
-		writeErrors(w, 400, "DIGEST_INVALID", "invalid digest")
+		writeErrors(w, 400, failures.CodeDigestInvalid, "invalid digest")
 		return
 	}
 	list := []v1.Descriptor{}
@@ -709,7 +709,7 @@ func TestReferrersTagSchema(t *testing.T) {
 	f := newFakeRegistry(t, "none")
 	f.route("GET /v2/ns/repo/referrers/"+string(subject), notFound)
 	f.route("GET /v2/ns/repo/manifests/"+tag, func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, 404, "MANIFEST_UNKNOWN", "manifest unknown")
+		writeErrors(w, 404, failures.CodeManifestUnknown, "manifest unknown")
 	})
 	res, err := f.client(t).Referrers(ctx, "ns/repo", subject, ExpectFailure(failures.UnknownTag))
 	if res != nil || err != nil {

@@ -419,7 +419,7 @@ func TestPullExpectedFailures(t *testing.T) {
 			if r.Header.Get(RemoteAddrHeader) != "10.0.0.1" {
 				t.Errorf("blob GET with %s %q, want 10.0.0.1", RemoteAddrHeader, r.Header.Get(RemoteAddrHeader))
 			}
-			writeErrors(w, http.StatusForbidden, "DENIED", "geo-blocked")
+			writeErrors(w, http.StatusForbidden, failures.CodeDenied, "geo-blocked")
 			return true
 		}
 		return false
@@ -437,7 +437,7 @@ func TestPullWithoutToken(t *testing.T) {
 	// 401.
 	f := newFakeRegistry(t, "bearer")
 	f.tokenSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "anonymous access denied")
+		writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "anonymous access denied")
 	})
 	c := f.client(t, WithTable(failures.Quay))
 	ctx := context.Background()

@@ -340,7 +340,7 @@ func TestPushInvalidBlobReferences(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
-			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
+			fakeErr(w, 400, failures.CodeManifestBlobUnknown)
 			return true
 		}
 		return false
@@ -518,7 +518,7 @@ func TestPushManifest(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
-			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
+			fakeErr(w, 400, failures.CodeManifestBlobUnknown)
 			return true
 		}
 		return false

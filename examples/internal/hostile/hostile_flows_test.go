@@ -227,7 +227,7 @@ func TestHostilePull(t *testing.T) {
 		{name: "blob redirect loop", rules: onLayer(faultreg.Redirect(http.StatusFound, func(r *http.Request) string { return r.URL.Path })), call: pull("latest"),
 			kind: "request", step: failures.GetBlob,
 			want: getL + ": stopped after 10 redirects (get-blob)"},
-		{name: "manifest 401 after a good token", rules: onManifest(faultreg.Status(401, "UNAUTHORIZED")), call: pull("latest"),
+		{name: "manifest 401 after a good token", rules: onManifest(faultreg.Status(401, failures.CodeUnauthorized)), call: pull("latest"),
 			kind: "status", step: failures.GetManifest,
 			want: getM + " = 401 UNAUTHORIZED, want 200 (get-manifest)"},
 	})

@@ -183,7 +183,7 @@ func (p *pushEnv) testSchema1(t *testing.T) {
 	if !p.reg.Schema1 {
 		// distribution v3 has no schema1: the PUT is refused.
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_INVALID") {
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, failures.CodeManifestInvalid) {
 			t.Fatalf("Push schema1 on %s: %v, want put-manifest 400 MANIFEST_INVALID", p.reg.Name, err)
 		}
 		t.Logf("%s refuses schema1: %v", p.reg.Name, err)
@@ -660,7 +660,7 @@ func (p *pushEnv) testList(t *testing.T) {
 		_, err := p.c.PushList(ctx, repo, []string{"latest"}, fixtures.QuayList(), admin, v2proto.WithBuild(v2proto.Build{ChildSchemas: []v2proto.Schema{v2proto.Schema1}}))
 		// Neither distribution takes an unsigned schema1 manifest.
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_INVALID") {
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, failures.CodeManifestInvalid) {
 			t.Fatalf("PushList with an unsigned schema1 child on %s: %v, want put-manifest 400 MANIFEST_INVALID", p.reg.Name, err)
 		}
 		t.Logf("%s refuses the unsigned schema1 child: %v", p.reg.Name, err)
@@ -742,7 +742,7 @@ func (p *pushEnv) testInvalidBlob(t *testing.T) {
 		_, err = p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithBuild(v2proto.Build{InvalidBlobReferences: true}),
 			v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}), v2proto.ExpectFailure(failures.InvalidTag))
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_BLOB_UNKNOWN") {
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, failures.CodeManifestBlobUnknown) {
 			t.Errorf("Push expecting invalid-tag: %v, want put-manifest 400 MANIFEST_BLOB_UNKNOWN", err)
 		}
 	})
