@@ -114,16 +114,9 @@ func runValidMissingBlobRef(e *Env) error {
 			return err
 		}
 		sm := sb.order[0]
-		var blobs []v2proto.Blob
-		for _, b := range sm.built.Blobs {
-			if !slices.Contains(layers, b.Digest()) {
-				blobs = append(blobs, b)
-			}
-		}
-		if _, err := e.client.PushBlobs(e.Ctx, repo, blobs, as...); err != nil {
-			return err
-		}
-		_, err = e.client.PushManifest(e.Ctx, repo, sm.tag, sm.built.MediaType, sm.built.Bytes, as...)
+		content, _ := sb.contents(layers, false)
+		content[0].Tags = []string{sm.tag}
+		_, err = e.client.PushContent(e.Ctx, repo, content, as...)
 		accepted, err := e.judgeMissingRefs("PUT /v2/"+repo+"/manifests/"+sm.tag, err)
 		if err != nil || !accepted {
 			return err
