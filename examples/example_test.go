@@ -11,11 +11,15 @@ import (
 	"github.com/registrytest/registrytest/v2proto"
 )
 
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
 // Push an image to a registry (here distribution v3 in-process, started by
-// newRegistry in registry_helper_test.go) and pull it
-// back: Pull checks the manifest against the images pushed and verifies
-// every blob's digest while it streams. The images come from a seed, so
-// the digests are the same on every run.
+// newRegistry in registry_helper_test.go) and pull it back: Pull checks the
+// manifest against the images pushed and verifies every blob's digest while
+// it streams. The images come from a seed, so the digests are the same on
+// every run.
 func Example_pushAndPull() {
 	reg, err := newRegistry(nil) // no auth
 	if err != nil {

@@ -21,6 +21,10 @@ import (
 	"github.com/registrytest/registrytest/v2proto"
 )
 
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
 // Bounds on what one fuzz input makes, so that every execution stays
 // small and quick.
 const (

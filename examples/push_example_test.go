@@ -9,6 +9,10 @@ import (
 	"github.com/registrytest/registrytest/v2proto"
 )
 
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
 // Push builds a manifest from Quay's basic images, uploads its blobs and
 // puts it at a tag, checking every answer of the registry (here
 // distribution v3 in-process, started by newRegistry in

@@ -11,6 +11,10 @@ import (
 	"github.com/registrytest/registrytest/fixtures"
 )
 
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
 // The accounts of the conformance test: one per role it plays. Roles
 // without an account (OrgAdmin, Creator, Robot) skip the scenarios that
 // need them.
