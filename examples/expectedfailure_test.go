@@ -17,8 +17,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/schema2"
@@ -28,8 +26,9 @@ import (
 // This file is the expected-failure test a registry project writes directly
 // with v2proto, without the conformance suite: a table of calls, each made
 // as some user with some options, each either expected to pass or expected
-// to be refused with one failure kind. Copy it, replace distv3.Start with
-// the start of your registry and the users with its accounts, and adjust
+// to be refused with one failure kind. Copy it with registry_helper_test.go,
+// replace startRegistry with the start of your registry (and SetReadOnly
+// with its read-only switch) and the users with its accounts, and adjust
 // the table (failures.Distribution, or one derived from it as in
 // TestExpectedFailuresDerivedTable) to what your registry answers.
 
@@ -268,7 +267,7 @@ func listOfUnpushed(repo string, images []fixtures.Image) func() (string, []byte
 // (and the step) of each refusal, first on the writable registry and then
 // with the registry restarted read-only.
 func TestExpectedFailures(t *testing.T) {
-	reg := distv3.Start(t, testreg.Options{Auth: testreg.AuthToken, Users: efUsers})
+	reg := startRegistry(t, efUsers) // token auth for efUsers
 	c := newClient(t, reg.URL, failures.Distribution)
 	ctx := t.Context()
 
@@ -437,7 +436,7 @@ func denyWith403(t *testing.T, upstream string) string {
 // failures.Distribution the expected failure is reported where the answers
 // differ.
 func TestExpectedFailuresDerivedTable(t *testing.T) {
-	reg := distv3.Start(t, testreg.Options{Auth: testreg.AuthToken, Users: efUsers})
+	reg := startRegistry(t, efUsers) // token auth for efUsers
 	front := denyWith403(t, reg.URL)
 	denied := failures.Expectation{Status: http.StatusForbidden, Codes: []string{failures.CodeDenied}}
 	table := failures.Distribution.

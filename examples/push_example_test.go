@@ -5,17 +5,20 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/v2proto"
 )
 
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
 // Push builds a manifest from Quay's basic images, uploads its blobs and
 // puts it at a tag, checking every answer of the registry (here
-// distribution v3 in-process).
+// distribution v3 in-process, started by newRegistry in
+// registry_helper_test.go).
 func Example_push() {
-	reg, err := distv3.New(testreg.Options{})
+	reg, err := newRegistry(nil) // no auth
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func Example_push() {
 // "start-(end-1)", and a chunk may name the status the registry must
 // answer, such as Quay's 416 for a chunk that leaves a gap.
 func Example_pushBlobChunks() {
-	reg, err := distv3.New(testreg.Options{})
+	reg, err := newRegistry(nil) // no auth
 	if err != nil {
 		log.Fatal(err)
 	}
