@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -863,5 +864,31 @@ func PushMemory(t *testing.T, start testreg.StartFunc, size, limit int64) {
 		size>>20, elapsed.Round(time.Millisecond), before.HeapAlloc>>10, peak.Load()>>10, growth>>10)
 	if growth > limit {
 		t.Errorf("heap grew by %d KiB while pushing %d MiB, want at most %d KiB", growth>>10, size>>20, limit>>10)
+	}
+}
+
+// PushTwice pushes the same image twice to one repository of the open
+// registry reg (no auth), in Docker schema2 and in OCI, with the default
+// options, as a real client does: the second push must succeed, and skip
+// every blob (its HEAD finds them).
+func PushTwice(t *testing.T, reg *testreg.Registry) {
+	t.Helper()
+	c := lsClient(t, reg)
+	images := fixtures.Basic()
+	for _, schema := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI} {
+		repo := "twice/" + strings.ToLower(string(schema))
+		first, err := c.Push(t.Context(), repo, []string{"latest"}, images, v2proto.WithSchema(schema))
+		if err != nil {
+			t.Fatalf("first Push(%s): %v", schema, err)
+		}
+		again, err := c.Push(t.Context(), repo, []string{"latest"}, images, v2proto.WithSchema(schema))
+		if err != nil {
+			t.Fatalf("second Push(%s) of the same image: %v, want it to succeed", schema, err)
+		}
+		// (The first push may skip blobs too: go-containerregistry has one
+		// blob store for every repository.)
+		if len(again.Skipped) != len(images)+1 {
+			t.Errorf("Push(%s) twice: the second skipped %d blobs (the first %d), want %d (the layers and the config)", schema, len(again.Skipped), len(first.Skipped), len(images)+1)
+		}
 	}
 }

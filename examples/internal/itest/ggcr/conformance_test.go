@@ -38,6 +38,11 @@ func TestBugsFound(t *testing.T) {
 	})
 }
 
+// TestPushTwice pushes the same image twice with the default options.
+func TestPushTwice(t *testing.T) {
+	itest.PushTwice(t, ggcrreg.Start(t, ggcrreg.Options{}))
+}
+
 // newTarget starts a registry for the test and returns its target.
 func newTarget(t *testing.T) *conformance.Target {
 	reg := ggcrreg.Start(t, ggcrreg.Options{})
