@@ -144,7 +144,7 @@ func (e *Env) uploadStyle(s v2proto.UploadStyle) error {
 	}
 	repo := e.Repo(Owner)
 	blob := e.newBlob(3000, alg)
-	res, err := e.pushBlob(repo, blob, v2proto.WithUploadStyle(s))
+	res, err := e.pushBlob(repo, blob, v2proto.WithUpload(v2proto.Upload{Style: s}))
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func runBlobWellKnown(e *Env) error {
 		blob = fixtures.NewBlob(blobMediaType, []byte{}, fixtures.WithDigestAlgorithm(alg))
 	}
 	repo := e.Repo(Owner)
-	res, err := e.pushBlob(repo, blob, v2proto.WithUploadStyle(v2proto.UploadPostPut))
+	res, err := e.pushBlob(repo, blob, v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut}))
 	if err != nil {
 		return err
 	}
@@ -248,18 +248,18 @@ func runBlobBadDigest(e *Env) error {
 	_, style, _ := strings.Cut(e.Param, "-")
 	real := e.newBlob(3000, alg)
 	bad := badDigestBlob{Layer: real, claimed: alg.FromString("not the bytes of " + e.Repo(Owner))}
-	opts := []v2proto.CallOption{v2proto.WithSkipHeadChecks()}
+	opts := []v2proto.CallOption{v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})}
 	switch style {
 	case "post-only":
-		opts = append(opts, v2proto.WithUploadStyle(v2proto.UploadPostDigest))
+		opts = append(opts, v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostDigest}))
 	case "post-put":
-		opts = append(opts, v2proto.WithUploadStyle(v2proto.UploadPostPut))
+		opts = append(opts, v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut}))
 	case "chunked":
-		opts = append(opts, v2proto.WithChunkSize(1024))
+		opts = append(opts, v2proto.WithUpload(v2proto.Upload{ChunkSize: 1024}))
 	case "chunked-put":
-		opts = append(opts, v2proto.WithChunkSize(1024), v2proto.WithLastChunkInPut())
+		opts = append(opts, v2proto.WithUpload(v2proto.Upload{ChunkSize: 1024, LastChunkInPut: true}))
 	case "stream":
-		opts = append(opts, v2proto.WithUploadStyle(v2proto.UploadPatch))
+		opts = append(opts, v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPatch}))
 	}
 	repo := e.Repo(Owner)
 	_, err = e.pushBlob(repo, bad, opts...)
@@ -308,12 +308,12 @@ func runCancelUpload(e *Env) error {
 	}
 	repo := e.Repo(Owner)
 	blob := e.newBlob(3000, alg)
-	res, err := e.pushBlob(repo, blob, v2proto.WithUploadStyle(style), v2proto.WithCancelUpload())
+	res, err := e.pushBlob(repo, blob, v2proto.WithUpload(v2proto.Upload{Style: style, Cancel: true}))
 	if err != nil {
 		return err
 	}
 	if res == nil || !res.Canceled || res.Finished {
-		return e.Errorf("PushBlob(%s, WithCancelUpload) = %+v, want a canceled, unfinished upload", repo, res)
+		return e.Errorf("PushBlob(%s, Upload.Cancel) = %+v, want a canceled, unfinished upload", repo, res)
 	}
 	return nil
 }
@@ -382,7 +382,7 @@ func (e *Env) rangeBlob() (string, *fixtures.Layer, []byte, error) {
 	}
 	repo := e.Repo(Owner)
 	blob := e.newBlob(2048, alg)
-	if _, err := e.pushBlob(repo, blob, v2proto.WithUploadStyle(v2proto.UploadPostPut)); err != nil {
+	if _, err := e.pushBlob(repo, blob, v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut})); err != nil {
 		return "", nil, nil, err
 	}
 	r, _ := blob.Open()

@@ -55,7 +55,7 @@ func chunkScenarios() []Scenario {
 			Origin: "O: blobs/chunked multi and put chunk/*",
 			Params: shaParams,
 			Run: func(e *Env) error {
-				return e.chunkedBlob(ociChunkedSize, v2proto.WithChunkSize(ociChunk), v2proto.WithLastChunkInPut())
+				return e.chunkedBlob(ociChunkedSize, v2proto.WithUpload(v2proto.Upload{ChunkSize: ociChunk, LastChunkInPut: true}))
 			},
 		},
 		{
@@ -111,9 +111,9 @@ func runChunkInOrder(e *Env) error {
 	kind, rest, _ := strings.Cut(e.Param, "-")
 	if kind == "oci" {
 		if strings.HasPrefix(rest, "single") {
-			return e.chunkedBlob(2048, v2proto.WithChunks(v2proto.Chunk{Start: 0, End: v2proto.ChunkToEnd}))
+			return e.chunkedBlob(2048, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{{Start: 0, End: v2proto.ChunkToEnd}}}))
 		}
-		return e.chunkedBlob(ociChunkedSize, v2proto.WithChunkSize(ociChunk))
+		return e.chunkedBlob(ociChunkedSize, v2proto.WithUpload(v2proto.Upload{ChunkSize: ociChunk}))
 	}
 	// Quay: the random image in each format, every blob in these chunks.
 	i := strings.LastIndex(e.Param, "-")
@@ -121,7 +121,7 @@ func runChunkInOrder(e *Env) error {
 	if err := e.needFormat(f); err != nil {
 		return err
 	}
-	_, _, err := e.pushPull(e.Repo(Owner), "latest", fixtures.Random4096(e.seed()), f, f, v2proto.WithChunks(chunks...))
+	_, _, err := e.pushPull(e.Repo(Owner), "latest", fixtures.Random4096(e.seed()), f, f, v2proto.WithUpload(v2proto.Upload{Chunks: chunks}))
 	return e.chunkMinSkip(err)
 }
 
@@ -139,7 +139,7 @@ func runChunkGap(e *Env) error {
 	case "gap-in-put":
 		return e.gapInPut()
 	}
-	return e.chunkedBlob(ociChunkedSize, v2proto.WithChunks(chunks...))
+	return e.chunkedBlob(ociChunkedSize, v2proto.WithUpload(v2proto.Upload{Chunks: chunks}))
 }
 
 func runChunkOverlap(e *Env) error {
@@ -148,7 +148,7 @@ func runChunkOverlap(e *Env) error {
 	if e.Has(ChunkOverlap) {
 		chunks = []v2proto.Chunk{{Start: 0, End: 90}, {Start: 10, End: end}}
 	}
-	return e.chunkedBlob(ociChunkedSize, v2proto.WithChunks(chunks...))
+	return e.chunkedBlob(ociChunkedSize, v2proto.WithUpload(v2proto.Upload{Chunks: chunks}))
 }
 
 // gapInPut sends the OCI program's out-of-order last chunk in the

@@ -144,10 +144,10 @@ func runDelManifestRetagged(e *Env) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), push, v2proto.WithSkipHeadChecks()); err != nil {
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), push, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})); err != nil {
 		return err
 	}
-	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), push, v2proto.WithSkipHeadChecks()); err != nil {
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), push, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})); err != nil {
 		return err
 	}
 	if err := e.deleteRefs(repo, []string{string(a.Manifests[0].Digest)}); err != nil {

@@ -1,7 +1,8 @@
 // Package conformance is a registry conformance suite that registry
 // projects import into their own tests: the V2 scenarios of Quay's
 // registry_tests and the checks of the OCI distribution-spec conformance
-// program, 110 scenarios written once as data over package v2proto.
+// program (110 scenarios) and 7 of its own, written once as data over
+// package v2proto, each naming the requirements it enforces.
 // SCENARIOS.md, at the root of the repository, is the catalogue, by ID:
 // what each scenario checks, the requirements it enforces (quoted, with
 // level and source), its capabilities, states and origin. It is generated

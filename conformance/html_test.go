@@ -174,7 +174,7 @@ func TestRecorderBounds(t *testing.T) {
 
 func TestTranscriptLines(t *testing.T) {
 	res := Result{Transcript: []v2proto.Exchange{
-		{Step: failures.GetManifest, Method: "GET", Path: "/v2/r/manifests/x", Status: 404, Codes: []string{"MANIFEST_UNKNOWN"},
+		{Step: failures.GetManifest, Method: "GET", Path: "/v2/r/manifests/x", Status: 404, Codes: []string{failures.CodeManifestUnknown},
 			RequestHeader: http.Header{"Accept": {"a/b"}, "Authorization": {"Basic REDACTED"}},
 			Header:        http.Header{"Content-Type": {"application/json"}}, Body: "{\"errors\":\n[]}", Note: "want 200",
 			Duration: 1500 * time.Microsecond},

@@ -38,7 +38,7 @@ func listScenarios() []Scenario {
 				if _, err := e.pushList(repo, list); err != nil {
 					return err
 				}
-				pr, err := e.pushList(repo, list, v2proto.WithSkipHeadChecks())
+				pr, err := e.pushList(repo, list, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}))
 				if err != nil {
 					return err
 				}
@@ -186,7 +186,7 @@ func runListPushPull(e *Env) error {
 		if !e.Has(S1U) {
 			return e.Skip("the target lacks capability s1u (the list's first child is an unsigned schema1 manifest)")
 		}
-		opts = append(opts, v2proto.WithChildSchemas(v2proto.Schema1))
+		opts = append(opts, v2proto.WithBuild(v2proto.Build{ChildSchemas: []v2proto.Schema{v2proto.Schema1}}))
 	case "oci-index":
 		opts = append(opts, v2proto.WithSchema(v2proto.OCI))
 	}
@@ -271,7 +271,7 @@ func runListArchMismatch(e *Env) error {
 	if err != nil {
 		return err
 	}
-	o, err := e.as(Owner, v2proto.WithChildSchemas(v2proto.Schema1), exp)
+	o, err := e.as(Owner, v2proto.WithBuild(v2proto.Build{ChildSchemas: []v2proto.Schema{v2proto.Schema1}}), exp)
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func runListFallback(e *Env) error {
 		if !e.Has(S1U) {
 			return e.Skip("the target lacks capability s1u (the list's amd64 child is an unsigned schema1 manifest)")
 		}
-		pushOpts = append(pushOpts, v2proto.WithChildSchemas(v2proto.Schema1))
+		pushOpts = append(pushOpts, v2proto.WithBuild(v2proto.Build{ChildSchemas: []v2proto.Schema{v2proto.Schema1}}))
 	case "s1-puller-oci":
 		pushOpts = append(pushOpts, v2proto.WithSchema(v2proto.OCI))
 	}

@@ -61,7 +61,7 @@ func manifestScenarios() []Scenario {
 				if _, err := e.push(repo, []string{"latest"}, fixtures.EmptyLayers(), push); err != nil {
 					return err
 				}
-				_, _, err = e.pushPull(repo, "latest", fixtures.EmptyLayers(), push, pull, v2proto.WithSkipHeadChecks())
+				_, _, err = e.pushPull(repo, "latest", fixtures.EmptyLayers(), push, pull, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}))
 				return err
 			},
 		},
@@ -111,7 +111,7 @@ func manifestScenarios() []Scenario {
 					{ID: "parentid", Layer: layer},
 					{ID: "someid", ParentID: "parentid", Layer: layer},
 				}
-				pr, _, err := e.pushPull(e.Repo(Owner), "latest", images, push, pull, v2proto.WithSkipHeadChecks())
+				pr, _, err := e.pushPull(e.Repo(Owner), "latest", images, push, pull, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}))
 				if err != nil {
 					return err
 				}

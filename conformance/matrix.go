@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -270,8 +271,58 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	m.writeDeviations(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeDeviations writes, for each report, its known deviations, failures
+// and warnings, one line per reason (a known deviation's description, a
+// failure's or warning's requirement) with the scenarios it covers.
+func (m *Matrix) writeDeviations(b *strings.Builder) {
+	b.WriteString("\nWhy, by registry (known deviations are the target's Known list, each with the sentence it breaks;\n" +
+		"failures and warnings name their requirement):\n")
+	for _, rep := range m.Reports {
+		type reason struct {
+			label, text string
+			names       []string
+		}
+		var reasons []*reason
+		byKey := map[string]*reason{}
+		for _, r := range rep.Results {
+			var label, text string
+			switch {
+			case r.Known != "":
+				label, text = "known", r.Known
+			case r.Outcome == Failed || r.Outcome == Warned:
+				label, text = string(r.Outcome), r.Requirement.String()
+				if text == "" {
+					text = oneLine(r.Detail)
+				}
+			default:
+				continue
+			}
+			key := label + "\x00" + text
+			if byKey[key] == nil {
+				byKey[key] = &reason{label: label, text: text}
+				reasons = append(reasons, byKey[key])
+			}
+			byKey[key].names = append(byKey[key].names, r.Name())
+		}
+		fmt.Fprintf(b, "\n**%s**", mdCell(rep.Target))
+		if len(reasons) == 0 {
+			b.WriteString(": none.\n")
+			continue
+		}
+		b.WriteString("\n\n")
+		for _, rs := range reasons {
+			names := rs.names
+			if len(names) > 6 {
+				names = append(slices.Clip(names[:6]), fmt.Sprintf("and %d more", len(rs.names)-6))
+			}
+			fmt.Fprintf(b, "- %s `%s`: %s\n", rs.label, strings.Join(names, "`, `"), mdCell(rs.text))
+		}
+	}
 }
 
 // mdCell makes s safe in a Markdown table cell.

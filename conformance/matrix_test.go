@@ -50,7 +50,14 @@ func TestMatrixMarkdown(t *testing.T) {
 		"| Scenario | alpha | be\\|ta |\n" +
 		"|---|:-:|:-:|\n" +
 		"| `must` | FAIL (MUST) | known |\n" +
-		"| `p/x` | WARN (SHOULD) | pass |\n"
+		"| `p/x` | WARN (SHOULD) | pass |\n" +
+		"\nWhy, by registry (known deviations are the target's Known list, each with the sentence it breaks;\n" +
+		"failures and warnings name their requirement):\n" +
+		"\n**alpha**\n\n" +
+		"- FAIL `must`: MUST (OCI distribution-spec v1.1, Pushing blobs): The registry MUST answer 201.\n" +
+		"- WARN `p/x`: SHOULD (OCI distribution-spec v1.1, Pulling blobs): A response SHOULD carry Docker-Content-Digest.\n" +
+		"\n**be\\|ta**\n\n" +
+		"- known `must`: old\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("WriteMarkdown (-want +got):\n%s", diff)
 	}

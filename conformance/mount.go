@@ -91,10 +91,10 @@ func runMountOK(e *Env) error {
 		}
 		from, to := e.Repo(Owner), e.Repo(Owner)
 		blob := e.newBlob(3000, digest.SHA512)
-		if _, err := e.pushBlob(from, blob, v2proto.WithUploadStyle(v2proto.UploadPostPut)); err != nil {
+		if _, err := e.pushBlob(from, blob, v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut})); err != nil {
 			return err
 		}
-		res, err := e.pushBlob(to, blob, v2proto.WithMounts(map[digest.Digest]string{blob.Digest(): from}))
+		res, err := e.pushBlob(to, blob, v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): from}}))
 		if err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func runMountOK(e *Env) error {
 		return err
 	}
 	to := e.Repo(Owner)
-	pr, err := e.push(to, []string{"latest"}, images, f, v2proto.WithMounts(mountsOf(src, from)))
+	pr, err := e.push(to, []string{"latest"}, images, f, v2proto.WithUpload(v2proto.Upload{Mounts: mountsOf(src, from)}))
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func runMountNoAccess(e *Env) error {
 		}
 	}
 	to := e.Repo(Owner)
-	mounts := v2proto.WithMounts(map[digest.Digest]string{blob.Digest(): from})
+	mounts := v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): from}})
 	var se *v2proto.StatusError
 	if len(e.client.Table().StepsFor(failures.UnauthorizedForMount)) == 0 {
 		// The table says nothing of this refusal: any answer but a mount
@@ -195,7 +195,7 @@ func runMountMissingBlob(e *Env) error {
 	}
 	to := e.Repo(Owner)
 	blob := e.newBlob(3000, alg)
-	res, err := e.pushBlob(to, blob, v2proto.WithMounts(map[digest.Digest]string{blob.Digest(): from}))
+	res, err := e.pushBlob(to, blob, v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): from}}))
 	var se *v2proto.StatusError
 	if errors.As(err, &se) && se.Step == failures.MountBlob {
 		what := fmt.Sprintf("POST /v2/%s/blobs/uploads/?mount=%s&from=%s (which lacks the blob)", to, blob.Digest(), from)
@@ -232,7 +232,7 @@ func runMountNoFrom(e *Env) error {
 		return err
 	}
 	to := e.Repo(Owner)
-	res, err := e.pushBlob(to, blob, v2proto.WithMounts(map[digest.Digest]string{blob.Digest(): ""}))
+	res, err := e.pushBlob(to, blob, v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): ""}}))
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func runMountEmptyLayers(e *Env) error {
 		mounts[im.Layer.Digest()] = from
 	}
 	to := e.Repo(Owner)
-	pr, err := e.push(to, []string{"latest"}, images, f, v2proto.WithMounts(mounts), v2proto.WithSkipHeadChecks())
+	pr, err := e.push(to, []string{"latest"}, images, f, v2proto.WithUpload(v2proto.Upload{Mounts: mounts}), v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}))
 	if err != nil {
 		return err
 	}

@@ -374,7 +374,7 @@ var (
 		Level: Must, Source: OCIDistribution,
 		Section: "Push",
 		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#push",
-		Text:    "When a manifest is rejected for this reason, it MUST result in one or more `MANIFEST_BLOB_UNKNOWN` errors <sup>[code-1](#error-codes)</sup>.",
+		Text:    "When a manifest is rejected for this reason, it MUST result in one or more `MANIFEST_BLOB_UNKNOWN` errors.",
 	}
 	quayListArchMismatch = Requirement{
 		Level: Must, Source: QuayBehaviour,
@@ -735,7 +735,7 @@ var (
 		Section: "Push; Error Codes (the spec contradicts itself)",
 		URL:     "https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#push",
 		Text: "When a manifest is rejected for this reason, it MUST result in one or more `MANIFEST_BLOB_UNKNOWN` errors " +
-			"<sup>[code-1](#error-codes)</sup>. / A `4XX` response code from the registry MAY return a body in any format.",
+			". / A `4XX` response code from the registry MAY return a body in any format.",
 	}
 	reqEndpointsManifestPut = Requirement{
 		Level: Must, Source: OCIDistribution,

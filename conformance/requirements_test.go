@@ -124,9 +124,9 @@ func TestJudgeMissingRefs(t *testing.T) {
 		level Level
 	}{
 		{"accepted", nil, true, ""},
-		{"refused with the code", refusal(400, "MANIFEST_BLOB_UNKNOWN"), false, ""},
-		{"refused 404 with the code", refusal(404, "MANIFEST_BLOB_UNKNOWN"), false, ""},
-		{"refused with another code", refusal(404, "MANIFEST_UNKNOWN"), false, "main"},
+		{"refused with the code", refusal(400, failures.CodeManifestBlobUnknown), false, ""},
+		{"refused 404 with the code", refusal(404, failures.CodeManifestBlobUnknown), false, ""},
+		{"refused with another code", refusal(404, failures.CodeManifestUnknown), false, "main"},
 		{"refused without a body", refusal(400), false, Should},
 		{"server error", refusal(500), false, Must},
 	}

@@ -172,7 +172,7 @@ func runStateRegistryReadOnly(e *Env) (err error) {
 		return err
 	}
 	// Quay's push demands each blob absent first (blob-head-check 404).
-	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), fmtS2, exp, v2proto.WithBlobsAbsent()); err != nil {
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Different(), fmtS2, exp, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadWantAbsent})); err != nil {
 		return err
 	}
 	_, err = e.pull(repo, []string{"latest"}, fixtures.Basic(), fmtS2)
@@ -200,7 +200,7 @@ func runRepoState(e *Env, st RepoState, want failures.Failure) error {
 	if want == "" && st == RepoMirror && role != Robot {
 		want = failures.MirrorOnly
 	}
-	opts := []v2proto.CallOption{v2proto.WithSkipHeadChecks()}
+	opts := []v2proto.CallOption{v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})}
 	if want != "" {
 		exp, err := e.expect(want)
 		if err != nil {
@@ -378,7 +378,7 @@ func runStateAppRepo(e *Env) error {
 func runStateGeoBlocked(e *Env) error {
 	c := e.Target.Control.(GeoBlocking)
 	repo := e.Repo(Owner)
-	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2, v2proto.WithSkipBlobChecks()); err != nil {
+	if _, err := e.push(repo, []string{"latest"}, fixtures.Basic(), fmtS2, v2proto.WithBlobChecks(v2proto.BlobChecks{SkipGet: true})); err != nil {
 		return err
 	}
 	if err := c.GeoBlock(e.Ctx, e.Namespace(Owner), "CA"); err != nil {
@@ -388,7 +388,7 @@ func runStateGeoBlocked(e *Env) error {
 	if err != nil {
 		return err
 	}
-	_, err = e.pull(repo, []string{"latest"}, fixtures.Basic(), fmtS2, v2proto.WithPullRemoteAddr(c.BlockedAddress()), exp)
+	_, err = e.pull(repo, []string{"latest"}, fixtures.Basic(), fmtS2, v2proto.WithHeaders(v2proto.Headers{RemoteAddr: c.BlockedAddress()}), exp)
 	return err
 }
 

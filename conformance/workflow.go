@@ -27,10 +27,11 @@ type setManifest struct {
 }
 
 // A setBuilder builds the manifests of a fixtures.Set (OCI family), every
-// manifest after those it references. v2proto has no flow that pushes a set
-// whose top-level manifests refer to each other (a subject pushed on its
-// own), so W builds them here with package schema2 and pushes them with
-// PushBlobs and PushManifest.
+// manifest after those it references, with package schema2, as a user
+// builds their own content: v2proto.BuildManifest builds one image
+// manifest from fixtures.Images, without the subjects, annotations,
+// artifacts, extra members, data fields and digest algorithms a set has.
+// W pushes what it builds with one v2proto.PushContent (contents).
 type setBuilder struct {
 	name  string
 	alg   digest.Algorithm
@@ -214,14 +215,45 @@ type workflowOptions struct {
 	// data makes descriptors carry their content.
 	data bool
 	// tagParams puts each tagged manifest by digest with ?tag=<tag>
-	// instead of by tag (neg-tag-param).
+	// instead of by digest and by tag (neg-tag-param).
 	tagParams bool
-	// afterPush runs after step 6, before the deletes (referrers checks).
-	afterPush func(repo string, sb *setBuilder) error
+	// afterPush runs after step 6, before the deletes (referrers checks),
+	// with the answers of the PUTs by digest of each manifest.
+	afterPush func(repo string, sb *setBuilder, puts digestPuts) error
 	// ownsLocation makes a manifest PUT's 201 without Location an error of
 	// this scenario; otherwise the read back is left out (the scenario
 	// that owns that requirement reports it).
 	ownsLocation bool
+}
+
+// digestPuts are the answers of the PUTs by digest of a push, per digest,
+// in the order they were made.
+type digestPuts map[digest.Digest][]v2proto.ManifestResult
+
+// contents returns the set as the Contents of one PushContent, each
+// manifest with its blobs but skip: an untagged one put by digest only, a
+// tagged one by digest then by tag. With tagParams the tagged manifests
+// are left out (returned as tagged), as PushContent does not put with
+// ?tag=.
+func (sb *setBuilder) contents(skip []digest.Digest, tagParams bool) (content []v2proto.Content, tagged []*setManifest) {
+	for _, sm := range sb.order {
+		if tagParams && sm.tag != "" {
+			tagged = append(tagged, sm)
+			continue
+		}
+		c := v2proto.ContentOf(sm.built)
+		c.Blobs = nil
+		for _, b := range sm.built.Blobs {
+			if !slices.Contains(skip, b.Digest()) {
+				c.Blobs = append(c.Blobs, b)
+			}
+		}
+		if sm.tag != "" {
+			c.Tags = []string{string(sm.built.Digest), sm.tag}
+		}
+		content = append(content, c)
+	}
+	return content, tagged
 }
 
 // workflow runs the OCI workflow W (SCENARIOS.md 1.2) over set in a fresh
@@ -240,60 +272,73 @@ func (e *Env) workflowWith(set fixtures.Set, wo workflowOptions) error {
 	if err != nil {
 		return err
 	}
-	// 1. The blobs.
-	var blobs []v2proto.Blob
+	var blobs []v2proto.Blob // uploaded, checked in step 6
 	for _, b := range sb.blobs() {
 		if !slices.Contains(wo.skipBlobs, b.Digest()) {
 			blobs = append(blobs, b)
 		}
 	}
-	if _, err := c.PushBlobs(e.Ctx, repo, blobs, append(slices.Clip(as), v2proto.WithUploadStyle(v2proto.UploadPostPut))...); err != nil {
-		return fmt.Errorf("%s/push/blob: %w", set.Name, err)
-	}
-	// 2. Every manifest by digest, children first; the Location reads back.
-	var tagged []*setManifest
-	for _, sm := range sb.order {
-		b := sm.built
-		if wo.tagParams && sm.tag != "" {
-			tagged = append(tagged, sm)
-			continue
-		}
-		mr, err := c.PushManifest(e.Ctx, repo, string(b.Digest), b.MediaType, b.Bytes, as...)
+	// 1-3. One push: the blobs (each HEADed first, skipped when present),
+	// then every manifest children and subjects first, by digest and, when
+	// tagged, by tag.
+	content, tagged := sb.contents(wo.skipBlobs, wo.tagParams)
+	puts := digestPuts{}
+	if len(content) > 0 {
+		pr, err := c.PushContent(e.Ctx, repo, content, append(slices.Clip(as), v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut}))...)
 		if err != nil {
-			return fmt.Errorf("%s/push/manifest-by-digest: %w", set.Name, err)
+			return fmt.Errorf("%s/push: %w", set.Name, err)
 		}
-		// The header is optional; when present it is the digest pushed.
-		if mr.Digest != "" && mr.Digest.Algorithm() == b.Digest.Algorithm() && mr.Digest != b.Digest {
-			return e.Violates(reqManifestPutDigestEqual, e.Errorf("%s/push/manifest-by-digest: PUT /v2/%s/manifests/%s: Docker-Content-Digest = %q, want %q", set.Name, repo, b.Digest, mr.Digest, b.Digest))
+		if !pr.Complete {
+			return fmt.Errorf("%s/push: PushContent(%q): the push stopped before its manifests, want it complete", set.Name, repo)
 		}
-		if mr.Location == "" && !wo.ownsLocation {
-			continue // reported by the scenario that owns it (oci-image)
-		}
-		if err := should.check(e.readBack(repo, mr.Location, b)); err != nil {
-			return fmt.Errorf("%s/push/manifest-by-digest: %w", set.Name, err)
+		// The PUTs by digest: their Docker-Content-Digest, and their
+		// Location, which reads back.
+		for _, pm := range append(slices.Clip(pr.Children), pr.Manifests...) {
+			if pm.Put.Reference != string(pm.Digest) {
+				continue // by tag
+			}
+			puts[pm.Digest] = append(puts[pm.Digest], pm.Put)
+			mr := pm.Put
+			// The header is optional; when present it is the digest pushed.
+			if !mr.DigestComputed && mr.Digest.Algorithm() == pm.Digest.Algorithm() && mr.Digest != pm.Digest {
+				return e.Violates(reqManifestPutDigestEqual, e.Errorf("%s/push/manifest-by-digest: PUT /v2/%s/manifests/%s: Docker-Content-Digest = %q, want %q", set.Name, repo, pm.Digest, mr.Digest, pm.Digest))
+			}
+			if mr.Location == "" && !wo.ownsLocation {
+				continue // reported by the scenario that owns it (oci-image)
+			}
+			if err := should.check(e.readBack(repo, mr.Location, &pm.BuiltManifest)); err != nil {
+				return fmt.Errorf("%s/push/manifest-by-digest: %w", set.Name, err)
+			}
 		}
 	}
-	for _, sm := range sb.order {
-		if sm.tag != "" && !wo.tagParams {
-			tagged = append(tagged, sm)
-		}
-	}
-	// 3. The tagged manifests by tag (or by digest with ?tag=).
+	// 3'. With tagParams, the tagged manifests by digest with ?tag=.
 	var tags []string
 	for _, sm := range tagged {
 		b := sm.built
-		if wo.tagParams {
-			mr, err := c.PushManifest(e.Ctx, repo, string(b.Digest), b.MediaType, b.Bytes, append(slices.Clip(as), v2proto.WithTagParams(sm.tag))...)
-			if err != nil {
-				return fmt.Errorf("%s/push/manifest-with-tag-param: %w", set.Name, err)
+		var own []v2proto.Blob
+		for _, bl := range b.Blobs {
+			if !slices.Contains(wo.skipBlobs, bl.Digest()) {
+				own = append(own, bl)
 			}
-			if !slices.Equal(mr.Tags, []string{sm.tag}) {
-				return e.Skip("PUT /v2/%s/manifests/%s?tag=%s: OCI-Tag = %q, want [%q]: the registry does not apply tag parameters", repo, b.Digest, sm.tag, mr.Tags, sm.tag)
-			}
-		} else if _, err := c.PushManifest(e.Ctx, repo, sm.tag, b.MediaType, b.Bytes, as...); err != nil {
-			return fmt.Errorf("%s/push/manifest-by-tag: %w", set.Name, err)
 		}
-		tags = append(tags, sm.tag)
+		if len(own) > 0 {
+			if _, err := c.PushBlobs(e.Ctx, repo, own, append(slices.Clip(as), v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut}))...); err != nil {
+				return fmt.Errorf("%s/push/blob: %w", set.Name, err)
+			}
+		}
+		mr, err := c.PushManifest(e.Ctx, repo, string(b.Digest), b.MediaType, b.Bytes, append(slices.Clip(as), v2proto.WithTagParams(sm.tag))...)
+		if err != nil {
+			return fmt.Errorf("%s/push/manifest-with-tag-param: %w", set.Name, err)
+		}
+		if !slices.Equal(mr.Tags, []string{sm.tag}) {
+			return e.Skip("PUT /v2/%s/manifests/%s?tag=%s: OCI-Tag = %q, want [%q]: the registry does not apply tag parameters", repo, b.Digest, sm.tag, mr.Tags, sm.tag)
+		}
+		puts[b.Digest] = append(puts[b.Digest], *mr)
+	}
+	for _, sm := range sb.order {
+		if sm.tag != "" {
+			tags = append(tags, sm.tag)
+		}
 	}
 	// 4. tags/list.
 	if len(tags) > 0 {
@@ -336,7 +381,7 @@ func (e *Env) workflowWith(set fixtures.Set, wo workflowOptions) error {
 	}
 	// 7. Referrers.
 	if wo.afterPush != nil {
-		if err := wo.afterPush(repo, sb); err != nil {
+		if err := wo.afterPush(repo, sb, puts); err != nil {
 			return err
 		}
 	}

@@ -6,19 +6,22 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/v2proto"
 )
 
-// Push an image to a registry (here distribution v3 in-process) and pull it
-// back: Pull checks the manifest against the images pushed and verifies
-// every blob's digest while it streams. The images come from a seed, so
-// the digests are the same on every run.
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
+// Push an image to a registry (here distribution v3 in-process, started by
+// newRegistry in registry_helper_test.go) and pull it back: Pull checks the
+// manifest against the images pushed and verifies every blob's digest while
+// it streams. The images come from a seed, so the digests are the same on
+// every run.
 func Example_pushAndPull() {
-	reg, err := distv3.New(testreg.Options{})
+	reg, err := newRegistry(nil) // no auth
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,12 +71,11 @@ func Example_pushAndPull() {
 // the refusal is an error that names the step. Expecting a failure the
 // registry does not produce is an error too.
 func Example_expectedFailure() {
-	reg, err := distv3.New(testreg.Options{
-		Auth: testreg.AuthToken,
-		Users: []fixtures.TokenUser{
-			{Name: "alice", Password: "alice-pw", Grants: []fixtures.TokenGrant{{Name: "alice/*", Actions: []string{"*"}}}},
-			{Name: "reader", Password: "reader-pw", Grants: []fixtures.TokenGrant{{Name: "*", Actions: []string{"pull"}}}},
-		},
+	// Token auth: the registry trusts a fixtures.TokenIssuer holding these
+	// accounts (see newRegistry).
+	reg, err := newRegistry([]fixtures.TokenUser{
+		{Name: "alice", Password: "alice-pw", Grants: []fixtures.TokenGrant{{Name: "alice/*", Actions: []string{"*"}}}},
+		{Name: "reader", Password: "reader-pw", Grants: []fixtures.TokenGrant{{Name: "*", Actions: []string{"pull"}}}},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -94,7 +96,7 @@ func Example_expectedFailure() {
 	images := fixtures.Chain(2, 1)
 	res, err := c.Push(ctx, "alice/app", []string{"v2"}, images, reader, v2proto.ExpectFailure(failures.Unauthorized))
 	fmt.Println("expecting unauthorized:", res, err)
-	_, err = c.Push(ctx, "alice/app", []string{"v2"}, images, reader, v2proto.WithUploadConcurrency(1))
+	_, err = c.Push(ctx, "alice/app", []string{"v2"}, images, reader, v2proto.WithLimits(v2proto.Limits{Concurrency: 1}))
 	fmt.Println(err)
 	var se *v2proto.StatusError
 	if errors.As(err, &se) {
@@ -114,7 +116,7 @@ func Example_expectedFailure() {
 // distribution, and see where a failure shows.
 func Example_derivedTable() {
 	table := failures.Distribution.
-		With(failures.StartUpload, failures.Unauthorized, failures.Expectation{Status: 403, Codes: []string{"DENIED"}}).
+		With(failures.StartUpload, failures.Unauthorized, failures.Expectation{Status: 403, Codes: []string{failures.CodeDenied}}).
 		Named("my-registry")
 	e, _ := table.Lookup(failures.StartUpload, failures.Unauthorized)
 	fmt.Println(table.Name(), failures.StartUpload, failures.Unauthorized, "=", e)

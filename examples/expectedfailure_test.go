@@ -17,8 +17,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/schema2"
@@ -28,8 +26,9 @@ import (
 // This file is the expected-failure test a registry project writes directly
 // with v2proto, without the conformance suite: a table of calls, each made
 // as some user with some options, each either expected to pass or expected
-// to be refused with one failure kind. Copy it, replace distv3.Start with
-// the start of your registry and the users with its accounts, and adjust
+// to be refused with one failure kind. Copy it with registry_helper_test.go,
+// replace startRegistry with the start of your registry (and SetReadOnly
+// with its read-only switch) and the users with its accounts, and adjust
 // the table (failures.Distribution, or one derived from it as in
 // TestExpectedFailuresDerivedTable) to what your registry answers.
 
@@ -268,7 +267,7 @@ func listOfUnpushed(repo string, images []fixtures.Image) func() (string, []byte
 // (and the step) of each refusal, first on the writable registry and then
 // with the registry restarted read-only.
 func TestExpectedFailures(t *testing.T) {
-	reg := distv3.Start(t, testreg.Options{Auth: testreg.AuthToken, Users: efUsers})
+	reg := startRegistry(t, efUsers) // token auth for efUsers
 	c := newClient(t, reg.URL, failures.Distribution)
 	ctx := t.Context()
 
@@ -302,9 +301,9 @@ func TestExpectedFailures(t *testing.T) {
 
 		// Pushes: the owner may, others may not.
 		{name: "owner pushes", call: push("alice/unicode", []string{"v1", "latest"}, fixtures.Unicode()), user: "alice",
-			opts: []v2proto.CallOption{v2proto.WithEnsureASCII()}},
+			opts: []v2proto.CallOption{v2proto.WithBuild(v2proto.Build{EnsureASCII: true})}},
 		{name: "owner pushes OCI by digest in chunks", call: push("alice/chunked", nil, fixtures.Chain(3, 2, fixtures.WithLayerSize(3000))), user: "alice",
-			opts: []v2proto.CallOption{v2proto.WithSchema(v2proto.OCI), v2proto.WithPushByDigest(), v2proto.WithChunkSize(1024)}},
+			opts: []v2proto.CallOption{v2proto.WithSchema(v2proto.OCI), v2proto.WithPushByDigest(), v2proto.WithUpload(v2proto.Upload{ChunkSize: 1024})}},
 		// The reader may pull, so the blob-head-check answers 404; the
 		// refusal comes when the upload starts.
 		{name: "reader pushes", call: push("alice/app", []string{"v2"}, fixtures.Different()), user: "reader",
@@ -313,7 +312,7 @@ func TestExpectedFailures(t *testing.T) {
 		// too (401, no body), which failures.Distribution does not map,
 		// so the row skips it.
 		{name: "other owner pushes", call: push("alice/app", []string{"v2"}, fixtures.Different()), user: "bob",
-			opts:    []v2proto.CallOption{v2proto.WithSkipHeadChecks()},
+			opts:    []v2proto.CallOption{v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})},
 			failure: failures.Unauthorized, step: failures.StartUpload},
 		{name: "blob never uploaded", call: pushManifest("alice/app", "v2", "manifest of Different", unpushedManifest("alice/app", fixtures.Different())), user: "alice",
 			failure: failures.InvalidBlob, step: failures.PutManifest},
@@ -437,9 +436,9 @@ func denyWith403(t *testing.T, upstream string) string {
 // failures.Distribution the expected failure is reported where the answers
 // differ.
 func TestExpectedFailuresDerivedTable(t *testing.T) {
-	reg := distv3.Start(t, testreg.Options{Auth: testreg.AuthToken, Users: efUsers})
+	reg := startRegistry(t, efUsers) // token auth for efUsers
 	front := denyWith403(t, reg.URL)
-	denied := failures.Expectation{Status: http.StatusForbidden, Codes: []string{"DENIED"}}
+	denied := failures.Expectation{Status: http.StatusForbidden, Codes: []string{failures.CodeDenied}}
 	table := failures.Distribution.
 		With(failures.StartUpload, failures.Unauthorized, denied).
 		With(failures.GetManifest, failures.Unauthorized, denied).

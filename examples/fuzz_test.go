@@ -15,13 +15,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/opencontainers/go-digest"
 
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/schema2"
 	"github.com/registrytest/registrytest/v2proto"
 )
+
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
 
 // Bounds on what one fuzz input makes, so that every execution stays
 // small and quick.
@@ -130,11 +132,10 @@ func fuzzImages(seed uint64, layers, size int, empty, compression uint8, content
 // One execution makes some thirty HTTP exchanges (tens of them a second
 // on two cores): without a small -fuzzminimizetime, minimizing each input
 // that finds new coverage (60 s each by default) takes the whole run.
-// Registry storage grows by what each execution pushes (at most about
-// 50 KB): for long runs, point testreg.TmpDirEnv (REGISTRYTEST_TMPDIR) at a
-// disk directory rather than the default /dev/shm.
+// Registry storage (a directory under os.TempDir, so $TMPDIR) grows by
+// what each execution pushes (at most about 50 KB).
 func FuzzPushPull(f *testing.F) {
-	reg := distv3.Start(f, testreg.Options{})
+	reg := startRegistry(f, nil) // no auth
 	c, err := v2proto.New(reg.URL)
 	if err != nil {
 		f.Fatal(err)
@@ -159,7 +160,7 @@ func FuzzPushPull(f *testing.F) {
 		}
 		opts := []v2proto.CallOption{v2proto.WithSchema(schema)}
 		if ascii {
-			opts = append(opts, v2proto.WithEnsureASCII())
+			opts = append(opts, v2proto.WithBuild(v2proto.Build{EnsureASCII: true}))
 		}
 		repo := fmt.Sprintf("fuzz/pushpull-%d", repos.Add(1))
 
@@ -182,7 +183,7 @@ func FuzzPushPull(f *testing.F) {
 			t.Fatalf("BuildManifest: Blobs lack the config %s", built.Config)
 		}
 		if ascii && (!isASCII(built.Bytes) || !isASCII(config)) {
-			t.Errorf("BuildManifest with WithEnsureASCII: manifest %q, config %q, want ASCII only", built.Bytes, config)
+			t.Errorf("BuildManifest with Build.EnsureASCII: manifest %q, config %q, want ASCII only", built.Bytes, config)
 		}
 
 		if len(invalid) > 0 {
@@ -192,7 +193,7 @@ func FuzzPushPull(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Push(%q, %q) expecting invalid-tag = %v, want nil", repo, invalid[:1], err)
 			}
-			opts = append(opts, v2proto.WithSkipHeadChecks()) // the blobs are there now
+			opts = append(opts, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})) // the blobs are there now
 		}
 		if len(valid) == 0 {
 			return

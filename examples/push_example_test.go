@@ -5,17 +5,20 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/registrytest/registrytest/examples/internal/distv3"
-	"github.com/registrytest/registrytest/examples/internal/testreg"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/v2proto"
 )
 
+// To copy this file into your module, copy registry_helper_test.go with it:
+// it starts the registry under test (startRegistry, newRegistry). Put your
+// registry's handler there; nothing else here depends on distribution.
+
 // Push builds a manifest from Quay's basic images, uploads its blobs and
 // puts it at a tag, checking every answer of the registry (here
-// distribution v3 in-process).
+// distribution v3 in-process, started by newRegistry in
+// registry_helper_test.go).
 func Example_push() {
-	reg, err := distv3.New(testreg.Options{})
+	reg, err := newRegistry(nil) // no auth
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func Example_push() {
 // "start-(end-1)", and a chunk may name the status the registry must
 // answer, such as Quay's 416 for a chunk that leaves a gap.
 func Example_pushBlobChunks() {
-	reg, err := distv3.New(testreg.Options{})
+	reg, err := newRegistry(nil) // no auth
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -52,11 +55,11 @@ func Example_pushBlobChunks() {
 		log.Fatal(err)
 	}
 	blob := fixtures.RandomBlob(1, 300, "application/octet-stream")
-	res, err := c.PushBlob(context.Background(), "ns/chunks", blob, v2proto.WithChunks(
-		v2proto.Chunk{Start: 0, End: 100},
-		v2proto.Chunk{Start: 101, End: v2proto.ChunkToEnd, Status: 416}, // a gap: refused
-		v2proto.Chunk{Start: 100, End: v2proto.ChunkToEnd},
-	))
+	res, err := c.PushBlob(context.Background(), "ns/chunks", blob, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{
+		{Start: 0, End: 100},
+		{Start: 101, End: v2proto.ChunkToEnd, Status: 416}, // a gap: refused
+		{Start: 100, End: v2proto.ChunkToEnd},
+	}}))
 	if err != nil {
 		log.Fatal(err)
 	}

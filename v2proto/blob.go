@@ -97,13 +97,13 @@ const (
 	// UploadChunked: POST (start-upload, 202), one PATCH per chunk with
 	// Content-Range (upload-chunk, 202), each followed by a GET of the
 	// session (upload-status, 204), then PUT ?digest= (finish-upload,
-	// 201). WithChunks and WithChunkSize choose the chunks; without them
+	// 201). Upload.Chunks and Upload.ChunkSize choose the chunks; without them
 	// the chunks are DefaultChunkSize bytes.
 	UploadChunked
 )
 
 // DefaultChunkSize is the chunk length of UploadChunked without
-// WithChunks or WithChunkSize (raised to the registry's
+// Upload.Chunks or Upload.ChunkSize (raised to the registry's
 // OCI-Chunk-Min-Length when that is larger).
 const DefaultChunkSize = 1 << 20
 
@@ -162,7 +162,7 @@ type BlobResult struct {
 	// Skipped reports that the HEAD before the upload (blob-head-check)
 	// answered 200: the blob was already in the repository, so it was
 	// neither uploaded nor mounted, as real clients do (Finished is true).
-	// Only without WithBlobsAbsent and WithSkipHeadChecks.
+	// Only with BlobChecks.Head HeadSkipPresent, the default.
 	Skipped bool
 	// Mounted reports that a mount answered 201: the blob was not
 	// uploaded.
@@ -245,10 +245,10 @@ func (e *ChunkMinLengthError) Error() string {
 //
 //  1. HEAD /v2/<name>/blobs/<digest> (blob-head-check): 404 (absent) or
 //     200 (present: the blob is skipped, BlobResult.Skipped, and PushBlob
-//     returns), as real clients do. WithBlobsAbsent makes only 404 do;
-//     WithSkipHeadChecks leaves the step out; a blob WithMounts names
-//     skips it unless WithBlobsAbsent;
-//  2. for a blob WithMounts names, POST ?mount=&from= (mount-blob): 201
+//     returns), as real clients do (BlobChecks.Head HeadSkipPresent).
+//     HeadWantAbsent makes only 404 do; HeadNone leaves the step out; a
+//     blob Upload.Mounts names skips it unless HeadWantAbsent;
+//  2. for a blob Upload.Mounts names, POST ?mount=&from= (mount-blob): 201
 //     completes it, 202 offers a session to upload through;
 //  3. otherwise POST /v2/<name>/blobs/uploads/ (start-upload): 202 with
 //     Location (or 201 for UploadPostDigest);
@@ -258,7 +258,7 @@ func (e *ChunkMinLengthError) Error() string {
 //     ("0-<last byte>"), and upload-status answers (204) the same Range;
 //  5. PUT <Location>?digest= (finish-upload): 201 with Location;
 //  6. HEAD of the blob (head-blob): 200;
-//  7. GET of the blob (get-blob), unless WithSkipBlobChecks: 200, and the
+//  7. GET of the blob (get-blob), unless BlobChecks.SkipGet: 200, and the
 //     content, read as a stream and hashed, must have the digest and size.
 //
 // What the spec makes OPTIONAL is checked only when present, and a wrong
@@ -270,8 +270,8 @@ func (e *ChunkMinLengthError) Error() string {
 // and the upload goes on; see there.
 //
 // Bodies stream from blob.Open with their Content-Length set.
-// WithCancelUpload replaces steps 5 to 7 by the cancel checks. The token
-// asks for repository:<name>:push,pull (and delete with WithCancelUpload,
+// Upload.Cancel replaces steps 5 to 7 by the cancel checks. The token
+// asks for repository:<name>:push,pull (and delete with Upload.Cancel,
 // and pull on mount sources) unless WithScopes.
 //
 // When the call's expected failure is met at a step, PushBlob returns nil,
@@ -299,7 +299,7 @@ func (c *Client) PushBlob(ctx context.Context, name string, blob Blob, opts ...C
 }
 
 // PushBlobs uploads the distinct blobs of blobs (by digest; the first of
-// each digest) as PushBlob does, up to WithUploadConcurrency at once (one
+// each digest) as PushBlob does, up to Limits.Concurrency at once (one
 // at a time when the call expects a failure), and returns their results
 // in the order of first appearance (a blob the HEAD found is among them,
 // Skipped). It stops at the first error, which it returns; it returns nil,

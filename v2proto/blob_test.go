@@ -53,11 +53,11 @@ func TestPushBlobLocations(t *testing.T) {
 		opts []CallOption
 	}{
 		{"patch", nil},
-		{"post-put", []CallOption{WithUploadStyle(UploadPostPut)}},
-		{"post-digest", []CallOption{WithUploadStyle(UploadPostDigest)}},
-		{"chunked", []CallOption{WithChunkSize(1000)}},
-		{"chunked-put", []CallOption{WithChunkSize(1000), WithLastChunkInPut()}},
-		{"cancel", []CallOption{WithChunkSize(1000), WithCancelUpload()}},
+		{"post-put", []CallOption{WithUpload(Upload{Style: UploadPostPut})}},
+		{"post-digest", []CallOption{WithUpload(Upload{Style: UploadPostDigest})}},
+		{"chunked", []CallOption{WithUpload(Upload{ChunkSize: 1000})}},
+		{"chunked-put", []CallOption{WithUpload(Upload{ChunkSize: 1000, LastChunkInPut: true})}},
+		{"cancel", []CallOption{WithUpload(Upload{ChunkSize: 1000, Cancel: true})}},
 	}
 	for _, mode := range []string{"relative", "absolute", "rotating"} {
 		for _, st := range styles {
@@ -117,26 +117,26 @@ func TestPushBlobSteps(t *testing.T) {
 			"HEAD /v2/r/blobs/" + d, "POST " + up, "PATCH " + up + "u1?_state=s0",
 			"PUT " + up + "u1?_state=s0&digest=" + strings.Replace(d, ":", "%3A", 1),
 			"HEAD /v2/r/blobs/" + d, "GET /v2/r/blobs/" + d}},
-		{"skip-checks", []CallOption{WithSkipHeadChecks(), WithSkipBlobChecks()}, nil, []string{
+		{"skip-checks", []CallOption{WithBlobChecks(BlobChecks{Head: HeadNone, SkipGet: true})}, nil, []string{
 			"POST " + up, "PATCH " + up + "u1?_state=s0",
 			"PUT " + up + "u1?_state=s0&digest=" + strings.Replace(d, ":", "%3A", 1),
 			"HEAD /v2/r/blobs/" + d}},
-		{"post-digest-201", []CallOption{WithUploadStyle(UploadPostDigest), WithSkipBlobChecks()}, func(f *pushFake) { f.postDigest = true }, []string{
+		{"post-digest-201", []CallOption{WithUpload(Upload{Style: UploadPostDigest}), WithBlobChecks(BlobChecks{SkipGet: true})}, func(f *pushFake) { f.postDigest = true }, []string{
 			"HEAD /v2/r/blobs/" + d, "POST " + up + "?digest=" + strings.Replace(d, ":", "%3A", 1), "HEAD /v2/r/blobs/" + d}},
-		{"post-digest-202", []CallOption{WithUploadStyle(UploadPostDigest), WithSkipBlobChecks()}, nil, []string{
+		{"post-digest-202", []CallOption{WithUpload(Upload{Style: UploadPostDigest}), WithBlobChecks(BlobChecks{SkipGet: true})}, nil, []string{
 			"HEAD /v2/r/blobs/" + d, "POST " + up + "?digest=" + strings.Replace(d, ":", "%3A", 1),
 			"PUT " + up + "u1?_state=s0&digest=" + strings.Replace(d, ":", "%3A", 1), "HEAD /v2/r/blobs/" + d}},
-		{"cancel", []CallOption{WithCancelUpload()}, nil, []string{
+		{"cancel", []CallOption{WithUpload(Upload{Cancel: true})}, nil, []string{
 			"HEAD /v2/r/blobs/" + d, "POST " + up, "PATCH " + up + "u1?_state=s0",
 			"DELETE " + up + "u1?_state=s0", "GET " + up + "u1?_state=s0", "HEAD /v2/r/blobs/" + d}},
 		// A blob to mount is not HEADed first unless it must be absent.
-		{"mount", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "other/repo"}), WithSkipBlobChecks()},
+		{"mount", []CallOption{WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): "other/repo"}}), WithBlobChecks(BlobChecks{SkipGet: true})},
 			func(f *pushFake) { f.put("other/repo", imagetest.LayerBytes(t, blob)) }, []string{
 				"POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1) + "&from=other%2Frepo", "HEAD /v2/r/blobs/" + d}},
-		{"mount-absent", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "other/repo"}), WithSkipBlobChecks(), WithBlobsAbsent()},
+		{"mount-absent", []CallOption{WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): "other/repo"}}), WithBlobChecks(BlobChecks{SkipGet: true, Head: HeadWantAbsent})},
 			func(f *pushFake) { f.put("other/repo", imagetest.LayerBytes(t, blob)) }, []string{
 				"HEAD /v2/r/blobs/" + d, "POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1) + "&from=other%2Frepo", "HEAD /v2/r/blobs/" + d}},
-		{"mount-fallback", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): ""}), WithSkipBlobChecks()}, nil, []string{
+		{"mount-fallback", []CallOption{WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): ""}}), WithBlobChecks(BlobChecks{SkipGet: true})}, nil, []string{
 			"POST " + up + "?mount=" + strings.Replace(d, ":", "%3A", 1), "PATCH " + up + "u1?_state=s0",
 			"PUT " + up + "u1?_state=s0&digest=" + strings.Replace(d, ":", "%3A", 1), "HEAD /v2/r/blobs/" + d}},
 	}
@@ -192,11 +192,7 @@ func TestPushBlobChunks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newPushFake(t)
 			f.overlap = tt.overlap
-			opts := []CallOption{WithChunks(tt.chunks...)}
-			if tt.put {
-				opts = append(opts, WithLastChunkInPut())
-			}
-			res, err := f.client(t).PushBlob(ctx, "r", blob, opts...)
+			res, err := f.client(t).PushBlob(ctx, "r", blob, WithUpload(Upload{Chunks: tt.chunks, LastChunkInPut: tt.put}))
 			var gotCR []string
 			for _, r := range f.requests() {
 				if r.ContentRange != "" {
@@ -230,13 +226,13 @@ func TestPushBlobChunks(t *testing.T) {
 }
 
 // TestPushBlobChunkMinLength: the registry's OCI-Chunk-Min-Length raises
-// WithChunkSize, and a chunk list that breaks it is a *ChunkMinLengthError.
+// Upload.ChunkSize, and a chunk list that breaks it is a *ChunkMinLengthError.
 func TestPushBlobChunkMinLength(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
 	f.minChunk = 1024
 	blob := randomBlob(4, 3*1024-5)
-	res, err := f.client(t).PushBlob(ctx, "r", blob, WithChunkSize(100))
+	res, err := f.client(t).PushBlob(ctx, "r", blob, WithUpload(Upload{ChunkSize: 100}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +249,7 @@ func TestPushBlobChunkMinLength(t *testing.T) {
 		t.Errorf("result %+v, want ChunkMinLength 1024, finished", res)
 	}
 
-	_, err = f.client(t).PushBlob(ctx, "r2", blob, WithChunks(Chunk{0, 100, 0}, Chunk{100, ChunkToEnd, 0}))
+	_, err = f.client(t).PushBlob(ctx, "r2", blob, WithUpload(Upload{Chunks: []Chunk{{0, 100, 0}, {100, ChunkToEnd, 0}}}))
 	var ce *ChunkMinLengthError
 	if !errors.As(err, &ce) {
 		t.Fatalf("PushBlob with a 100-byte chunk: %v, want a *ChunkMinLengthError", err)
@@ -265,7 +261,7 @@ func TestPushBlobChunkMinLength(t *testing.T) {
 		t.Errorf("message %q, want %q", got, want)
 	}
 	// The last chunk may be shorter.
-	if _, err := f.client(t).PushBlob(ctx, "r3", blob, WithChunks(Chunk{0, 2048, 0}, Chunk{2048, ChunkToEnd, 0})); err != nil {
+	if _, err := f.client(t).PushBlob(ctx, "r3", blob, WithUpload(Upload{Chunks: []Chunk{{0, 2048, 0}, {2048, ChunkToEnd, 0}}})); err != nil {
 		t.Errorf("PushBlob with a short last chunk: %v", err)
 	}
 	// A value that is not a number is the registry's error.
@@ -277,7 +273,7 @@ func TestPushBlobChunkMinLength(t *testing.T) {
 		return status
 	}
 	f.mu.Unlock()
-	_, err = f.client(t).PushBlob(ctx, "r4", blob, WithChunkSize(100))
+	_, err = f.client(t).PushBlob(ctx, "r4", blob, WithUpload(Upload{ChunkSize: 100}))
 	var re *ResponseError
 	if !errors.As(err, &re) || re.What != "OCI-Chunk-Min-Length" || re.Step != failures.StartUpload {
 		t.Errorf("PushBlob with OCI-Chunk-Min-Length: lots: %v, want a *ResponseError about it", err)
@@ -322,13 +318,13 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			}
 			return s
 		}, nil, `PATCH /v2/r/blobs/uploads/u1?_state=REDACTED = 202, Range "0-10", want "0-1499" (upload-chunk)`},
-		{"quay status Range", []CallOption{WithChunkSize(1000)}, func(r *http.Request, h http.Header, s int) int {
+		{"quay status Range", []CallOption{WithUpload(Upload{ChunkSize: 1000})}, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "GET" && strings.Contains(r.URL.Path, "uploads") {
 				h.Set("Range", "bytes=0-1000")
 			}
 			return s
 		}, nil, `after chunks[0] = [0,1000): GET /v2/r/blobs/uploads/u1?_state=REDACTED = 204, Range "bytes=0-1000", want "0-999" (upload-status)`},
-		{"status UUID", []CallOption{WithChunkSize(1000)}, func(r *http.Request, h http.Header, s int) int {
+		{"status UUID", []CallOption{WithUpload(Upload{ChunkSize: 1000})}, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "GET" && strings.Contains(r.URL.Path, "uploads") {
 				h.Set("Docker-Upload-UUID", "another")
 			}
@@ -414,21 +410,21 @@ func TestPushBlobBadAnswers(t *testing.T) {
 			w.Write(make([]byte, 10))
 			return true
 		}, fmt.Sprintf(`GET /v2/r/blobs/%s = 200, body 10 bytes, want 1500 bytes (get-blob)`, d)},
-		{"blob already there", []CallOption{WithBlobsAbsent()}, nil, func(w http.ResponseWriter, r *http.Request) bool {
+		{"blob already there", []CallOption{WithBlobChecks(BlobChecks{Head: HeadWantAbsent})}, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "HEAD" {
 				return false
 			}
 			w.WriteHeader(200)
 			return true
-		}, fmt.Sprintf(`HEAD /v2/r/blobs/%s = 200, want 404 (blob-head-check, WithBlobsAbsent)`, d)},
-		{"cancel leaves the session", []CallOption{WithCancelUpload()}, nil, func(w http.ResponseWriter, r *http.Request) bool {
+		}, fmt.Sprintf(`HEAD /v2/r/blobs/%s = 200, want 404 (blob-head-check, BlobChecks.Head HeadWantAbsent)`, d)},
+		{"cancel leaves the session", []CallOption{WithUpload(Upload{Cancel: true})}, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "DELETE" {
 				return false
 			}
 			w.WriteHeader(204)
 			return true
 		}, `after cancel-upload: GET /v2/r/blobs/uploads/u1?_state=REDACTED = 204, want 404 (upload-status)`},
-		{"mount with another digest", []CallOption{WithMounts(map[digest.Digest]string{blob.Digest(): "o"})}, nil, func(w http.ResponseWriter, r *http.Request) bool {
+		{"mount with another digest", []CallOption{WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): "o"}})}, nil, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Method != "POST" {
 				return false
 			}
@@ -471,7 +467,7 @@ func TestPushBlobsExpectedFailure(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost {
-			fakeErr(w, 405, "UNSUPPORTED")
+			fakeErr(w, 405, failures.CodeUnsupported)
 			return true
 		}
 		return false
@@ -479,7 +475,7 @@ func TestPushBlobsExpectedFailure(t *testing.T) {
 	f.mu.Unlock()
 	blobs := []Blob{randomBlob(6, 10), randomBlob(7, 20), randomBlob(8, 30)}
 	c := f.client(t)
-	res, err := c.PushBlobs(ctx, "r", blobs, ExpectFailure(failures.ReadonlyRegistry), WithUploadConcurrency(3))
+	res, err := c.PushBlobs(ctx, "r", blobs, ExpectFailure(failures.ReadonlyRegistry), WithLimits(Limits{Concurrency: 3}))
 	if err != nil || res != nil {
 		t.Fatalf("PushBlobs = %v, %v, want nil, nil", res, err)
 	}
@@ -518,7 +514,7 @@ func TestPushBlobMountTwist(t *testing.T) {
 	f := newPushFake(t)
 	blob := randomBlob(9, 100)
 	c := f.client(t, WithTable(failures.Quay))
-	res, err := c.PushBlob(ctx, "r", blob, WithMounts(map[digest.Digest]string{blob.Digest(): "nowhere"}), ExpectFailure(failures.UnauthorizedForMount))
+	res, err := c.PushBlob(ctx, "r", blob, WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): "nowhere"}}), ExpectFailure(failures.UnauthorizedForMount))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,13 +526,13 @@ func TestPushBlobMountTwist(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost {
-			fakeErr(w, 405, "UNSUPPORTED")
+			fakeErr(w, 405, failures.CodeUnsupported)
 			return true
 		}
 		return false
 	}
 	f.mu.Unlock()
-	res, err = c.PushBlob(ctx, "r2", blob, WithMounts(map[digest.Digest]string{blob.Digest(): "r"}), ExpectFailure(failures.ReadonlyRegistry))
+	res, err = c.PushBlob(ctx, "r2", blob, WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): "r"}}), ExpectFailure(failures.ReadonlyRegistry))
 	if err != nil || res != nil {
 		t.Errorf("PushBlob expecting readonly-registry = %+v, %v, want nil, nil", res, err)
 	}
@@ -555,7 +551,7 @@ func TestPushBlobConcurrent(t *testing.T) {
 		b := randomBlob(uint64(100+i), int64(1000+i*37))
 		blobs = append(blobs, b, b)
 	}
-	res, err := f.client(t).PushBlobs(ctx, "r", blobs, WithUploadConcurrency(8), WithChunkSize(300))
+	res, err := f.client(t).PushBlobs(ctx, "r", blobs, WithLimits(Limits{Concurrency: 8}), WithUpload(Upload{ChunkSize: 300}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +635,7 @@ func TestPushBlobTolerates(t *testing.T) {
 	blob := randomBlob(7, 1500)
 	d := string(blob.Digest())
 	sha512 := string(digest.SHA512.FromBytes(imagetest.LayerBytes(t, blob)))
-	mount := WithMounts(map[digest.Digest]string{blob.Digest(): "o"})
+	mount := WithUpload(Upload{Mounts: map[digest.Digest]string{blob.Digest(): "o"}})
 	tests := []struct {
 		name      string
 		opts      []CallOption
@@ -667,7 +663,7 @@ func TestPushBlobTolerates(t *testing.T) {
 			}
 			return s
 		}, []string{fmt.Sprintf(`PUT /v2/r/blobs/uploads/u1?_state=REDACTED&digest=%s = 201, Location "", want the blob's URL (finish-upload)`, strings.Replace(d, ":", "%3A", 1))}},
-		{"post digest without Location", []CallOption{WithUploadStyle(UploadPostDigest)}, func(f *pushFake) { f.postDigest = true }, func(r *http.Request, h http.Header, s int) int {
+		{"post digest without Location", []CallOption{WithUpload(Upload{Style: UploadPostDigest})}, func(f *pushFake) { f.postDigest = true }, func(r *http.Request, h http.Header, s int) int {
 			if r.Method == "POST" {
 				h.Del("Location")
 			}
@@ -710,7 +706,7 @@ func TestPushBlobTolerates(t *testing.T) {
 }
 
 // TestPushBlobPresent: by default a blob the HEAD finds is skipped (no
-// upload); WithBlobsAbsent refuses it, naming the option; WithSkipHeadChecks
+// upload); HeadWantAbsent refuses it, naming the option; HeadNone
 // uploads it again; the two options together are an error.
 func TestPushBlobPresent(t *testing.T) {
 	ctx := context.Background()
@@ -731,19 +727,19 @@ func TestPushBlobPresent(t *testing.T) {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 
-	_, err = c.PushBlob(ctx, "r", blob, WithBlobsAbsent())
+	_, err = c.PushBlob(ctx, "r", blob, WithBlobChecks(BlobChecks{Head: HeadWantAbsent}))
 	var se *StatusError
-	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 || se.Option != "WithBlobsAbsent" {
-		t.Errorf("PushBlob(WithBlobsAbsent) of a present blob: %v, want HEAD = 200, want 404 (blob-head-check, WithBlobsAbsent)", err)
+	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 || se.Option != "BlobChecks.Head HeadWantAbsent" {
+		t.Errorf("PushBlob(HeadWantAbsent) of a present blob: %v, want HEAD = 200, want 404 (blob-head-check, BlobChecks.Head HeadWantAbsent)", err)
 	}
 
-	res, err = c.PushBlob(ctx, "r", blob, WithSkipHeadChecks())
+	res, err = c.PushBlob(ctx, "r", blob, WithBlobChecks(BlobChecks{Head: HeadNone}))
 	if err != nil || res.Skipped || !res.Finished || res.Location == "" {
-		t.Errorf("PushBlob(WithSkipHeadChecks) = %+v, %v, want uploaded again", res, err)
+		t.Errorf("PushBlob(HeadNone) = %+v, %v, want uploaded again", res, err)
 	}
 
-	if _, err := c.PushBlob(ctx, "r", blob, WithSkipHeadChecks(), WithBlobsAbsent()); err == nil || !strings.Contains(err.Error(), "WithSkipHeadChecks and WithBlobsAbsent") {
-		t.Errorf("PushBlob(WithSkipHeadChecks(), WithBlobsAbsent()) = %v, want an error naming both", err)
+	if _, err := c.PushBlob(ctx, "r", blob, WithBlobChecks(BlobChecks{Head: HeadNone}), WithBlobChecks(BlobChecks{Head: HeadWantAbsent})); err == nil || !strings.Contains(err.Error(), "option WithBlobChecks given twice") {
+		t.Errorf("PushBlob(two WithBlobChecks) = %v, want an error naming WithBlobChecks", err)
 	}
 }
 

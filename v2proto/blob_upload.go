@@ -2,7 +2,6 @@ package v2proto
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,10 +41,7 @@ func (c *Client) uploadBlobs(ctx context.Context, cl *call, name string, blobs [
 		}
 		return results, false, nil
 	}
-	n := cl.push.concurrency
-	if n < 1 {
-		n = DefaultUploadConcurrency
-	}
+	n := cl.concurrencyLimit()
 	// The call's large blobs count as in flight for the whole call when
 	// they go several at a time, so that none of them is copied through
 	// user space (see WithSendfile); each one counts itself in uploadBlob.
@@ -140,9 +136,6 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 		u.res.Style = UploadChunked
 	}
 
-	if cl.push.skipHeadChecks && cl.push.blobsAbsent {
-		return false, fmt.Errorf("WithSkipHeadChecks and WithBlobsAbsent: want at most one (the first leaves out the HEAD the second makes demand 404)")
-	}
 	from, mount := cl.push.mounts[u.d]
 	if !cl.push.skipHeadChecks && (cl.push.blobsAbsent || !mount) {
 		present, stop, err := u.headCheck(ctx)
@@ -245,7 +238,7 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 // whether the blob is there. The HEAD may answer 200 (present) or 404
 // (absent): "If the blob or manifest is not found in the repository, the
 // response code MUST be 404 Not Found." (Checking if content exists in the
-// registry). With WithBlobsAbsent only 404 will do, and an error names the
+// registry). With HeadWantAbsent (WithBlobChecks) only 404 will do, and an error names the
 // option. The headers of a 200 are checked when present: "A successful
 // response SHOULD contain the digest of the uploaded blob in the header
 // Docker-Content-Digest." and "A successful response SHOULD contain the
@@ -263,9 +256,11 @@ func (u *blobUpload) headCheck(ctx context.Context) (present, stop bool, err err
 	}
 	resp, stop, err := c.exchange(ctx, cl, failures.BlobHeadCheck, req, also...)
 	if err != nil {
-		var se *StatusError
-		if cl.push.blobsAbsent && errors.As(err, &se) && !se.Mapped && se.Failure == "" {
-			se.Option = "WithBlobsAbsent"
+		// Only this exchange's own answer: an error that wraps another's
+		// (the cause of a canceled request is the first failed upload's
+		// error) is not this step's, and is read by other uploads.
+		if se, ok := err.(*StatusError); ok && cl.push.blobsAbsent && !se.Mapped && se.Failure == "" {
+			se.Option = "BlobChecks.Head HeadWantAbsent"
 		}
 		return false, false, err
 	}
@@ -472,7 +467,7 @@ func min64(a, b int64) int64 {
 
 // chunks sends the chunks as PATCHes, each followed by an upload-status
 // check. It returns the body of the finishing PUT (the last chunk, with
-// WithLastChunkInPut) and whether every byte of the blob was sent.
+// Upload.LastChunkInPut) and whether every byte of the blob was sent.
 func (u *blobUpload) chunks(ctx context.Context) (putBody func() (io.ReadCloser, int64, string, error), complete, stop bool, err error) {
 	c, cl := u.c, u.cl
 	cs, err := u.resolveChunks()

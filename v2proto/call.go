@@ -11,18 +11,104 @@ import (
 )
 
 // A CallOption configures one call of a Client method (Ping, Token,
-// Exchange, and the flows: Push, Pull, ...).
+// Exchange, the flows Push, Pull, Tags, ...) or of BuildManifest.
 //
-// An option names the methods that read it (its doc says which); given to
+// Each option states which methods read it (its doc says which, and
+// "every method" means every method that takes CallOptions); given to
 // another method it is an error, returned by the call before it sends
-// anything ("v2proto.Tags: WithSchema is not read by Tags (only by Push,
-// Pull)"), so that a test does not silently test less than its author
-// wrote. Some options may be given once per call only (ExpectFailure: a
-// call expects at most one failure); a second is an error too.
+// anything:
+//
+//	v2proto.Tags: option WithSchema is not read by Tags (only by Push, PushList, Pull, BuildManifest)
+//
+// so that a test does not silently test less than its author wrote. The
+// options that take a struct (WithUpload, WithBlobChecks, WithBuild,
+// WithLimits, WithHeaders) are checked field by field: a field set to a
+// value other than its zero value names itself ("Limits.MaxConfigSize is
+// not read by Tags"). ExpectFailure and the struct options may be given
+// once per call; a second is an error too (it would otherwise replace the
+// first silently).
+//
+// The check is made when the call runs, not by the compiler, on purpose:
+// per-method option types (regclient's style) would make a wrong option
+// fail to compile, but an option read by several groups of methods
+// (ExpectFailure, WithCredentials, WithAccept, WithLimits: nearly all of
+// them) would need a type per group it serves, so that a user meets a
+// dozen option types instead of one; a []CallOption built once could no
+// longer go to several calls (the conformance scenarios do that); and a
+// type cannot say which field of a struct option a method reads. The
+// runtime check costs one run of the test to find a misplaced option, and
+// its error names the option and the methods that read it.
+//
+// Options at a glance (each default is also stated in the option's doc):
+//
+//	WithCredentials(user, password)  anonymous
+//	WithScopes(scopes...)            each method's own scopes
+//	ExpectFailure(f)                 no failure expected
+//	WithSchema(s)                    Schema2
+//	WithAccept(types...)             each method's Accept (none on a push)
+//	WithPageSize(n), WithLast(last)  no n, no last
+//	WithArtifactType(t)              every referrer
+//	WithReferrersMode(m)             ReferrersAuto
+//	WithLimits(Limits{...})          the Default... constants
+//	WithUpload(Upload{...})          one PATCH per blob (UploadPatch)
+//	WithBlobChecks(BlobChecks{...})  HEAD first and skip a present blob; GET after
+//	WithBuild(Build{...})            manifests as real clients build them
+//	WithPushByDigest()               put at each tag
+//	WithTagParams(tags...)           no ?tag=
+//	WithHeaders(Headers{...})        no extra header
+//	WithRequireMatchingType()        any manifest type Pull can parse
+//	WithPullWithoutToken()           stop where the failure is met
+//	WithDeleteByTag()                resolve a tag to its digest first
+//	WithoutDeleteCheck()             check that deleted content is gone
+//
+// Quay's ProtocolOptions map onto them: accept_mimetypes WithAccept;
+// chunks_for_upload Upload.Chunks; skip_head_checks BlobChecks.Head
+// (HeadNone); skip_blob_push_checks BlobChecks.SkipGet; cancel_blob_upload
+// Upload.Cancel; mount_blobs Upload.Mounts; push_by_manifest_digest
+// WithPushByDigest; manifest_content_type Headers.ManifestContentType;
+// request_addr Headers.RemoteAddr; manifest_invalid_blob_references
+// Build.InvalidBlobReferences (with ExpectFailure(failures.InvalidBlob));
+// with_broken_manifest_config Build.BrokenConfig; ensure_ascii
+// Build.EnsureASCII;
+// require_matching_manifest_type WithRequireMatchingType;
+// attempt_pull_without_token WithPullWithoutToken; scopes WithScopes;
+// Quay's fresh repositories BlobChecks.Head (HeadWantAbsent).
 type CallOption func(*callConfig)
 
+// The methods that take CallOptions, as newCall names them, and
+// BuildManifest. Every reader an option names is one of them (a test
+// checks it).
+var callMethods = []string{
+	"Ping", "Token", "Exchange",
+	"Push", "PushList", "PushManifest", "PushBlob", "PushBlobs", "PushContent",
+	"Pull", "PullList", "GetManifest", "GetManifestRaw", "HeadManifest",
+	"GetBlob", "HeadBlob", "GetBlobRange", "Delete", "DeleteBlob",
+	"Tags", "TagPages", "Catalog", "CatalogPages", "Referrers",
+	"BuildManifest",
+}
+
+// Groups of methods that read the same options.
+var (
+	// uploaders upload blobs (the blob-upload steps).
+	uploaders = []string{"Push", "PushList", "PushContent", "PushBlob", "PushBlobs"}
+	// pushers send the requests of a push (pushRequest).
+	pushers = []string{"Push", "PushList", "PushManifest", "PushBlob", "PushBlobs", "PushContent"}
+	// builders build image manifests from fixtures.
+	builders = []string{"Push", "PushList", "BuildManifest"}
+	// manifestPutters put manifests at tags or digests they choose.
+	manifestPutters = []string{"Push", "PushList", "PushContent"}
+	// manifestReaders get manifests with an Accept header.
+	manifestReaders = []string{"Pull", "PullList", "GetManifest", "GetManifestRaw", "HeadManifest"}
+	// contentReaders read or delete manifests and blobs.
+	contentReaders = []string{"Pull", "PullList", "GetManifest", "GetManifestRaw", "HeadManifest",
+		"GetBlob", "HeadBlob", "GetBlobRange", "Delete", "DeleteBlob"}
+	// transferers move several blobs (Limits.Concurrency).
+	transferers = []string{"Push", "PushList", "PushContent", "PushBlobs", "Pull"}
+)
+
 // An optionUse is an option applied to a call: its name and the methods
-// that read it (nil: every method), and whether it may be given once only.
+// that read it (nil: every method but except), and whether it may be
+// given once only.
 type optionUse struct {
 	name    string
 	readers []string
@@ -53,6 +139,34 @@ func (cc *callConfig) useExcept(name string, except ...string) {
 // useOnce is use for an option that a call may be given at most once.
 func (cc *callConfig) useOnce(name string, readers ...string) {
 	cc.used = append(cc.used, optionUse{name: name, readers: readers, once: true})
+}
+
+// useOnceExcept is useExcept for an option that a call may be given at
+// most once.
+func (cc *callConfig) useOnceExcept(name string, except ...string) {
+	cc.used = append(cc.used, optionUse{name: name, except: except, once: true})
+}
+
+// useField records that the field named name (as "Limits.MaxPages") of a
+// struct option was set, when set; read by readers.
+func (cc *callConfig) useField(set bool, name string, readers ...string) {
+	if set {
+		cc.use(name, readers...)
+	}
+}
+
+// union returns the methods of every group, in callMethods order.
+func union(groups ...[]string) []string {
+	var out []string
+	for _, m := range callMethods {
+		for _, g := range groups {
+			if slices.Contains(g, m) {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // checkOptions returns an error naming the first option of used that
@@ -101,17 +215,19 @@ type callConfig struct {
 
 	// Each group of flows keeps its options in a struct of its own, declared
 	// in its own file.
-	push    pushOptions    // push.go: Push, PushList, blob uploads
-	pull    pullOptions    // pull.go: Pull, PullList, Delete
-	listing listingOptions // listing.go: Tags, Catalog, Referrers
+	push    pushOptions    // push_options.go: Push, PushList, blob uploads
+	pull    pullOptions    // pull_options.go: Pull, PullList, Delete
+	listing listingOptions // listing_options.go: Tags, Catalog, Referrers
 	limits  limitOptions   // limits.go: caps on what a call reads
 }
 
 // WithCredentials makes the call authenticate as user with password: Basic
 // credentials on the token request of a Bearer challenge, or on every
-// request of a Basic one. Without it a call is anonymous.
+// request of a Basic one. Without it a call is anonymous. Every method
+// reads it but Ping (which sends no credentials) and BuildManifest.
 func WithCredentials(user, password string) CallOption {
 	return func(cc *callConfig) {
+		cc.useExcept("WithCredentials", "Ping", "BuildManifest")
 		cc.user, cc.password, cc.hasCreds = user, password, true
 	}
 }
@@ -120,11 +236,12 @@ func WithCredentials(user, password string) CallOption {
 // "repository:ns/repo:pull,push" (one scope parameter each). WithScopes()
 // with no scope asks for a token without any scope. Without it each method
 // asks for its default scopes (for example repository:<name>:pull to pull;
-// Exchange: none; see WithScopeGrammar). Ping, which does not
-// authenticate, and Token, which takes its scopes as an argument, ignore
-// it.
+// Exchange: none; see WithScopeGrammar). Every method reads it but Ping,
+// which does not authenticate, Token, which takes its scopes as an
+// argument, and BuildManifest.
 func WithScopes(scopes ...string) CallOption {
 	return func(cc *callConfig) {
+		cc.useExcept("WithScopes", "Ping", "Token", "BuildManifest")
 		cc.scopes, cc.scopesSet = slices.Clone(scopes), true
 	}
 }
@@ -135,13 +252,16 @@ func WithScopes(scopes ...string) CallOption {
 // (and one of the mapped error codes, when the table names some), and the
 // call stops and returns nil (and no result). Another answer there is a
 // *StatusError; finishing without reaching such a step is a
-// *MissedFailureError. An empty f expects no failure.
+// *MissedFailureError. An empty f expects no failure, which is the
+// default. Every method reads it but BuildManifest. No option makes a call
+// expect a failure on its own: a call that builds content a registry must
+// refuse (Build.InvalidBlobReferences) says so with ExpectFailure.
 //
 // A call takes at most one ExpectFailure: a second one is an error of the
 // call (it would otherwise replace the first silently).
 func ExpectFailure(f failures.Failure) CallOption {
 	return func(cc *callConfig) {
-		cc.useOnce("ExpectFailure")
+		cc.useOnceExcept("ExpectFailure", "BuildManifest")
 		cc.failure = f
 	}
 }
@@ -188,18 +308,25 @@ const maxQuerySecrets = 64
 // applied.
 func (c *Client) newCall(name string, opts []CallOption) *call {
 	cl := &call{name: name}
-	for _, o := range opts {
-		if o != nil {
-			o(&cl.callConfig)
-		}
-	}
-	cl.optErr = checkOptions(name, cl.used)
+	cl.optErr = cl.callConfig.apply(name, opts)
 	if cl.hasCreds {
 		cl.addSecret(cl.password)
 		cl.addSecret(basicValue(cl.user, cl.password))
 		cl.addSecret(base64.StdEncoding.EncodeToString([]byte(cl.user + ":" + cl.password)))
 	}
 	return cl
+}
+
+// apply applies opts to cc for a call of the method named method, and
+// returns the error of an option that method does not read, or that is
+// given twice though it may be given once only (checkOptions).
+func (cc *callConfig) apply(method string, opts []CallOption) error {
+	for _, o := range opts {
+		if o != nil {
+			o(cc)
+		}
+	}
+	return checkOptions(method, cc.used)
 }
 
 func basicValue(user, password string) string {

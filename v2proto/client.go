@@ -124,7 +124,7 @@ func WithUserAgent(ua string) Option {
 //
 // By default the client does so only when large blobs (1 MiB or more) are
 // uploaded several at a time. When a call uploads its large blobs one at a
-// time (one large blob, or WithUploadConcurrency(1)) and no other large
+// time (one large blob, or Limits.Concurrency 1) and no other large
 // upload is in flight in the process, each file is copied through user
 // space instead: a registry on the same machine then reads bytes the client
 // has just written, warm in the CPU cache, rather than file pages from

@@ -96,7 +96,7 @@ func TestPing(t *testing.T) {
 	})
 	t.Run("basic", func(t *testing.T) {
 		f := newFakeRegistry(t, "basic")
-		p, err := f.client(t).Ping(context.Background(), WithCredentials("alice", "s3cret"))
+		p, err := f.client(t).Ping(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestPing(t *testing.T) {
 			w.WriteHeader(401)
 		}, `GET /v2/ = 401, WWW-Authenticate "Bearer realm=\"/token\"", want a Bearer challenge with an http or https realm (ping)`},
 		{"500", func(w http.ResponseWriter, r *http.Request) {
-			writeErrors(w, 500, "UNKNOWN", "boom")
+			writeErrors(w, 500, failures.CodeUnknown, "boom")
 		}, `GET /v2/ = 500 UNKNOWN, want 200 or 401 (ping)`},
 	}
 	for _, tt := range bad {
@@ -172,13 +172,13 @@ func TestStatusErrorMessages(t *testing.T) {
 		err  *StatusError
 		want string
 	}{
-		{&StatusError{Step: failures.GetManifest, Method: "GET", Path: "/v2/ns/repo/manifests/latest", Got: 401, Codes: []string{"UNAUTHORIZED"}, Want: 200},
+		{&StatusError{Step: failures.GetManifest, Method: "GET", Path: "/v2/ns/repo/manifests/latest", Got: 401, Codes: []string{failures.CodeUnauthorized}, Want: 200},
 			"GET /v2/ns/repo/manifests/latest = 401 UNAUTHORIZED, want 200 (get-manifest)"},
-		{&StatusError{Step: failures.GetManifest, Method: "GET", Path: "/v2/ns/repo/manifests/latest", Got: 200, Want: 404, WantCodes: []string{"MANIFEST_UNKNOWN"}, Failure: failures.UnknownTag, Mapped: true},
+		{&StatusError{Step: failures.GetManifest, Method: "GET", Path: "/v2/ns/repo/manifests/latest", Got: 200, Want: 404, WantCodes: []string{failures.CodeManifestUnknown}, Failure: failures.UnknownTag, Mapped: true},
 			"GET /v2/ns/repo/manifests/latest = 200, want 404 MANIFEST_UNKNOWN for unknown-tag (get-manifest)"},
-		{&StatusError{Step: failures.PutManifest, Method: "PUT", Path: "/v2/r/manifests/t", Got: 400, Codes: []string{"MANIFEST_INVALID", "BLOB_UNKNOWN"}, Want: 400, WantCodes: []string{"MANIFEST_BLOB_UNKNOWN", "X"}, Failure: failures.InvalidBlob, Mapped: true},
+		{&StatusError{Step: failures.PutManifest, Method: "PUT", Path: "/v2/r/manifests/t", Got: 400, Codes: []string{failures.CodeManifestInvalid, failures.CodeBlobUnknown}, Want: 400, WantCodes: []string{failures.CodeManifestBlobUnknown, "X"}, Failure: failures.InvalidBlob, Mapped: true},
 			"PUT /v2/r/manifests/t = 400 MANIFEST_INVALID BLOB_UNKNOWN, want 400 MANIFEST_BLOB_UNKNOWN or X for invalid-blob (put-manifest)"},
-		{&StatusError{Step: failures.StartUpload, Method: "POST", Path: "/v2/r/blobs/uploads/", Got: 401, Codes: []string{"UNAUTHORIZED"}, Want: 202, Failure: failures.ReadOnly, FailureSteps: []failures.Step{failures.PutManifest, failures.PutManifestList}},
+		{&StatusError{Step: failures.StartUpload, Method: "POST", Path: "/v2/r/blobs/uploads/", Got: 401, Codes: []string{failures.CodeUnauthorized}, Want: 202, Failure: failures.ReadOnly, FailureSteps: []failures.Step{failures.PutManifest, failures.PutManifestList}},
 			"POST /v2/r/blobs/uploads/ = 401 UNAUTHORIZED, want 202 (start-upload; read-only expected at put-manifest or put-manifest-list)"},
 		{&StatusError{Step: failures.StartUpload, Method: "POST", Path: "/v2/r/blobs/uploads/", Got: 500, Want: 202, Failure: failures.GeoBlocked},
 			"POST /v2/r/blobs/uploads/ = 500, want 202 (start-upload; geo-blocked expected, but the table maps it at no step)"},
@@ -206,9 +206,9 @@ func TestParseErrorBody(t *testing.T) {
 		want []RegistryError
 	}{
 		{`{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"latest"}}]}`,
-			[]RegistryError{{Code: "MANIFEST_UNKNOWN", Message: "manifest unknown", Detail: []byte(`{"Tag":"latest"}`)}}},
+			[]RegistryError{{Code: failures.CodeManifestUnknown, Message: "manifest unknown", Detail: []byte(`{"Tag":"latest"}`)}}},
 		{`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null},{"code":"DENIED"}]}`,
-			[]RegistryError{{Code: "UNAUTHORIZED", Message: "authentication required"}, {Code: "DENIED"}}},
+			[]RegistryError{{Code: failures.CodeUnauthorized, Message: "authentication required"}, {Code: failures.CodeDenied}}},
 		{`{"errors":[{"code":42,"message":["x"]},"junk",{"code":"OK"}]}`,
 			[]RegistryError{{}, {Code: "OK"}}},
 		{`404 page not found`, nil},
@@ -439,10 +439,10 @@ func TestBasicAuth(t *testing.T) {
 func TestExpectedFailureRule(t *testing.T) {
 	f := newFakeRegistry(t, "none")
 	f.route("GET /v2/ns/repo/manifests/gone", func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, 404, "MANIFEST_UNKNOWN", "manifest unknown")
+		writeErrors(w, 404, failures.CodeManifestUnknown, "manifest unknown")
 	})
 	f.route("GET /v2/ns/repo/manifests/noname", func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, 404, "NAME_UNKNOWN", "repository name not known to registry")
+		writeErrors(w, 404, failures.CodeNameUnknown, "repository name not known to registry")
 	})
 	f.route("GET /v2/ns/repo/manifests/there", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{}`)
@@ -512,10 +512,10 @@ func TestExpectedFailureRule(t *testing.T) {
 	}
 	wantSE := &StatusError{
 		Step: failures.GetManifest, Method: "GET", Path: "/v2/ns/repo/manifests/noname",
-		Got: 404, Codes: []string{"NAME_UNKNOWN"},
-		Errors: []RegistryError{{Code: "NAME_UNKNOWN", Message: "repository name not known to registry"}},
+		Got: 404, Codes: []string{failures.CodeNameUnknown},
+		Errors: []RegistryError{{Code: failures.CodeNameUnknown, Message: "repository name not known to registry"}},
 		Body:   `{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":null}]}`,
-		Want:   404, WantCodes: []string{"MANIFEST_UNKNOWN"}, Failure: failures.UnknownTag, Mapped: true,
+		Want:   404, WantCodes: []string{failures.CodeManifestUnknown}, Failure: failures.UnknownTag, Mapped: true,
 	}
 	if diff := cmp.Diff(wantSE, se); diff != "" {
 		t.Errorf("StatusError mismatch (-want +got):\n%s", diff)
@@ -649,7 +649,7 @@ func TestExpectedFailureHead(t *testing.T) {
 	f.route("HEAD /v2/ns/repo/manifests/gone", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(404)
 	})
-	tab := failures.OCI.With(failures.HeadManifest, failures.UnknownTag, failures.Expectation{Status: 404, Codes: []string{"MANIFEST_UNKNOWN"}})
+	tab := failures.OCI.With(failures.HeadManifest, failures.UnknownTag, failures.Expectation{Status: 404, Codes: []string{failures.CodeManifestUnknown}})
 	c := f.client(t, WithTable(tab))
 	req, _ := http.NewRequest(http.MethodHead, "/v2/ns/repo/manifests/gone", nil)
 	resp, err := c.Exchange(context.Background(), failures.HeadManifest, req, ExpectFailure(failures.UnknownTag))

@@ -119,9 +119,9 @@ type StatusError struct {
 	Mapped       bool
 	FailureSteps []failures.Step
 	// Option names the call option that made the step want Want (such
-	// as "WithBlobsAbsent" for a blob-head-check that must answer 404),
-	// "" when the step's default did; the message shows it after the
-	// step: "(blob-head-check, WithBlobsAbsent)".
+	// as "BlobChecks.Head HeadWantAbsent" for a blob-head-check that must
+	// answer 404), "" when the step's default did; the message shows it
+	// after the step: "(blob-head-check, BlobChecks.Head HeadWantAbsent)".
 	Option string
 }
 

@@ -3,6 +3,7 @@ package v2proto
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/registrytest/registrytest/failures"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -75,7 +76,7 @@ func (f *fakeRegistry) serveToken(w http.ResponseWriter, r *http.Request) {
 	f.tokenReqs = append(f.tokenReqs, tokenRequest{Query: r.URL.Query(), User: user})
 	f.mu.Unlock()
 	if hasBasic && f.users[user] != pass {
-		writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid credentials")
+		writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "invalid credentials")
 		return
 	}
 	f.mu.Lock()
@@ -105,7 +106,7 @@ func (f *fakeRegistry) authorized(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="fake"`)
-		writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "authentication required")
 		return false
 	case "bearer":
 		challenge := fmt.Sprintf(`Bearer realm="%s/token",service="fake-registry"`, f.tokenSrv.URL)
@@ -115,7 +116,7 @@ func (f *fakeRegistry) authorized(w http.ResponseWriter, r *http.Request) bool {
 		f.mu.Unlock()
 		if !ok || !known {
 			w.Header().Set("WWW-Authenticate", challenge)
-			writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+			writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "authentication required")
 			return false
 		}
 		if r.URL.Path == "/v2/" {
@@ -141,7 +142,7 @@ func (f *fakeRegistry) authorized(w http.ResponseWriter, r *http.Request) bool {
 			}
 		}
 		w.Header().Set("WWW-Authenticate", challenge+fmt.Sprintf(`,scope="repository:%s:%s",error="insufficient_scope"`, name, action))
-		writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "authentication required")
 		return false
 	}
 	return true
@@ -165,7 +166,7 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "{}")
 		return
 	}
-	writeErrors(w, http.StatusNotFound, "NAME_UNKNOWN", "repository name not known to registry")
+	writeErrors(w, http.StatusNotFound, failures.CodeNameUnknown, "repository name not known to registry")
 }
 
 func (f *fakeRegistry) client(t testing.TB, opts ...Option) *Client {

@@ -92,10 +92,10 @@ func TestCheckConfigSize(t *testing.T) {
 		want string
 	}{
 		{DefaultMaxConfigSize, nil, ""},
-		{DefaultMaxConfigSize + 1, nil, fmt.Sprintf("config.size %d, want at most %d (WithMaxConfigSize)", DefaultMaxConfigSize+1, DefaultMaxConfigSize)},
-		{1 << 40, nil, fmt.Sprintf("config.size 1099511627776, want at most %d (WithMaxConfigSize)", DefaultMaxConfigSize)},
-		{1 << 40, []CallOption{WithMaxConfigSize(2 << 40)}, ""},
-		{2000, []CallOption{WithMaxConfigSize(1000)}, "config.size 2000, want at most 1000 (WithMaxConfigSize)"},
+		{DefaultMaxConfigSize + 1, nil, fmt.Sprintf("config.size %d, want at most %d (Limits.MaxConfigSize)", DefaultMaxConfigSize+1, DefaultMaxConfigSize)},
+		{1 << 40, nil, fmt.Sprintf("config.size 1099511627776, want at most %d (Limits.MaxConfigSize)", DefaultMaxConfigSize)},
+		{1 << 40, []CallOption{WithLimits(Limits{MaxConfigSize: 2 << 40})}, ""},
+		{2000, []CallOption{WithLimits(Limits{MaxConfigSize: 1000})}, "config.size 2000, want at most 1000 (Limits.MaxConfigSize)"},
 		{-1, nil, "config.size -1, want a size of at least 0"},
 	}
 	c, _ := New("http://127.0.0.1:1")

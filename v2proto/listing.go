@@ -171,9 +171,9 @@ type CatalogPage struct {
 // WithPageSize(n), n >= 0, a page may list at most n tags. A next Link must
 // point at the registry's own scheme and host; a URL requested before or a
 // non-empty page that repeats an earlier one is a pagination loop. Pages
-// are capped in number (WithMaxPages), in bytes (WithMaxPageBody, and
-// WithMaxTotalBody over all pages), in entries over all pages
-// (WithMaxEntries), and next URLs in length (MaxNextURL, for the path and
+// are capped in number (Limits.MaxPages), in bytes (Limits.MaxPageBody, and
+// Limits.MaxTotalBody over all pages), in entries over all pages
+// (Limits.MaxEntries), and next URLs in length (MaxNextURL, for the path and
 // query). Each breach is a *ResponseError; a page answering another status
 // is a *StatusError (a repository that does not exist: distribution
 // answers 404 NAME_UNKNOWN).
@@ -181,7 +181,7 @@ type CatalogPage struct {
 // Tags collects the pages of TagPages: the result says what the registry
 // did: the pages and their sizes, whether it paginated and whether the
 // tags came sorted, and duplicates; judging these is left to the caller.
-// Its memory grows with the tags listed (up to WithMaxEntries); TagPages
+// Its memory grows with the tags listed (up to Limits.MaxEntries); TagPages
 // walks in flat memory. When the call's expected failure is met, Tags
 // returns nil, nil.
 func (c *Client) Tags(ctx context.Context, name string, opts ...CallOption) (res *TagsResult, err error) {
@@ -205,8 +205,8 @@ func (c *Client) Tags(ctx context.Context, name string, opts ...CallOption) (res
 }
 
 // TagPages walks the tags of repository name page by page: the requests,
-// checks and bounds of Tags (WithPageSize, WithLast, WithMaxPages,
-// WithMaxPageBody, WithMaxTotalBody, WithMaxEntries and MaxNextURL), each
+// checks and bounds of Tags (WithPageSize, WithLast, the listing
+// fields of WithLimits and MaxNextURL), each
 // checked page yielded as it comes, with a nil error. The walk keeps
 // nothing of a page once it is yielded (only a hash of its URL and of its
 // tags, to find loops), so its memory stays flat however many pages the
@@ -475,7 +475,7 @@ func (c *Client) referrersTagSchema(ctx context.Context, cl *call, name string, 
 	}
 	if len(ix.Manifests) > cl.listing.entriesLimit() {
 		return false, c.pageError(req, resp, failures.GetManifestList)("index", fmt.Sprintf("of %d manifests", len(ix.Manifests)),
-			fmt.Sprintf("at most %d (WithMaxEntries)", cl.listing.entriesLimit()))
+			fmt.Sprintf("at most %d (Limits.MaxEntries)", cl.listing.entriesLimit()))
 	}
 	res.Manifests = ix.Manifests
 	seen := map[digest.Digest]int{}
@@ -546,7 +546,7 @@ type walked struct {
 // stays flat however long the walk: per page, the hash of its URL and of
 // its keys (to find loops), at most the page limit of each. What a caller
 // keeps of the pages is its own (the collectors keep them all, within
-// WithMaxEntries).
+// Limits.MaxEntries).
 func (c *Client) walk(ctx context.Context, cl *call, p pager, each func(pg Page, keys []string) bool) (*walked, error) {
 	o := &cl.listing
 	w := &walked{}
@@ -563,7 +563,7 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager, each func(pg Page,
 	for n := 0; ; n++ {
 		target := next.String()
 		if n >= o.pagesLimit() {
-			return nil, prev("Link", "to a page after "+strconv.Itoa(n)+" pages", fmt.Sprintf("at most %d pages (WithMaxPages)", o.pagesLimit()))
+			return nil, prev("Link", "to a page after "+strconv.Itoa(n)+" pages", fmt.Sprintf("at most %d pages (Limits.MaxPages)", o.pagesLimit()))
 		}
 		h := sha256.Sum256([]byte(target))
 		if requested[h] {
@@ -602,7 +602,7 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager, each func(pg Page,
 			var re *ResponseError
 			if errors.As(err, &re) && limit < o.bodyLimit() {
 				return nil, rerr("body", fmt.Sprintf("of more than %d bytes after %d", limit, total),
-					fmt.Sprintf("at most %d in all (WithMaxTotalBody)", o.totalLimit()))
+					fmt.Sprintf("at most %d in all (Limits.MaxTotalBody)", o.totalLimit()))
 			}
 			return nil, err
 		}
@@ -617,7 +617,7 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager, each func(pg Page,
 		}
 		if entries+len(keys) > o.entriesLimit() {
 			return nil, rerr("page", fmt.Sprintf("of %d %s after %d", len(keys), p.what, entries),
-				fmt.Sprintf("at most %d %s in all (WithMaxEntries)", o.entriesLimit(), p.what))
+				fmt.Sprintf("at most %d %s in all (Limits.MaxEntries)", o.entriesLimit(), p.what))
 		}
 		entries += len(keys)
 		if len(keys) > 0 {
@@ -712,7 +712,7 @@ func (c *Client) readPage(cl *call, step failures.Step, req *http.Request, resp 
 			msg: c.redactText(cl, "reading the body: "+causeText(err))}
 	}
 	if int64(len(b)) > max {
-		return nil, c.pageError(req, resp, step)("body", fmt.Sprintf("of more than %d bytes", max), fmt.Sprintf("at most %d (WithMaxPageBody)", max))
+		return nil, c.pageError(req, resp, step)("body", fmt.Sprintf("of more than %d bytes", max), fmt.Sprintf("at most %d (Limits.MaxPageBody)", max))
 	}
 	return b, nil
 }

@@ -5,15 +5,15 @@ import "strconv"
 // Defaults of the listing flows' bounds.
 const (
 	// DefaultMaxPages is how many pages Tags, Catalog and Referrers request
-	// at most unless WithMaxPages sets another limit.
+	// at most unless Limits.MaxPages sets another limit.
 	DefaultMaxPages = 10000
 	// DefaultMaxPageBody is how many bytes of one page's body (or of the
 	// referrers tag-schema index) the listing flows read at most unless
-	// WithMaxPageBody sets another cap.
+	// Limits.MaxPageBody sets another cap.
 	DefaultMaxPageBody = 4 << 20
 	// DefaultMaxTotalBody is how many bytes of page bodies a listing call
-	// reads at most over all its pages unless WithMaxTotalBody sets
-	// another cap.
+	// reads at most over all its pages unless
+	// Limits.MaxTotalBody sets another cap.
 	DefaultMaxTotalBody = 64 << 20
 	// MaxNextURL is the longest path and query (the request target) of a
 	// next page that the listing flows follow; a Link to a longer one is
@@ -21,7 +21,7 @@ const (
 	MaxNextURL = 8 << 10
 	// DefaultMaxEntries is how many entries (tags, repositories,
 	// descriptors) a listing call collects at most over all its pages
-	// unless WithMaxEntries sets another limit.
+	// unless Limits.MaxEntries sets another limit.
 	DefaultMaxEntries = 1 << 20
 )
 
@@ -57,7 +57,7 @@ type listingOptions struct {
 // size) on their first request, and check that every page holds at most n
 // entries when n >= 0 (and, when n is 0, that the registry sends no next
 // Link, as the OCI spec requires). A negative n is sent as it is and not
-// checked. Without it no n is sent: the registry chooses the page size.
+// checked. The default sends no n: the registry chooses the page size.
 // Pages after the first are requested at the URL of the registry's Link,
 // which carries the registry's own parameters.
 func WithPageSize(n int) CallOption {
@@ -69,7 +69,7 @@ func WithPageSize(n int) CallOption {
 
 // WithLast makes Tags, TagPages, Catalog and CatalogPages send the query parameter last on their
 // first request: the registry should list only the entries after last, in
-// lexical order. An empty last sends none, which is the default.
+// lexical order. The default, "", sends none.
 func WithLast(last string) CallOption {
 	return func(cc *callConfig) {
 		cc.use("WithLast", listingPaged...)
@@ -77,61 +77,17 @@ func WithLast(last string) CallOption {
 	}
 }
 
-// WithMaxPages makes the listing flows (Tags, TagPages, Catalog,
-// CatalogPages, Referrers) request at most n pages:
-// a registry whose Link leads further is reported as an error. n <= 0 means
-// DefaultMaxPages.
-func WithMaxPages(n int) CallOption {
-	return func(cc *callConfig) {
-		cc.use("WithMaxPages", listingAll...)
-		cc.listing.maxPages = n
-	}
-}
-
-// WithMaxPageBody makes the listing flows read at most n bytes of a page's
-// body (or of the referrers tag-schema index): a longer body is reported as
-// an error. n <= 0 means DefaultMaxPageBody.
-func WithMaxPageBody(n int64) CallOption {
-	return func(cc *callConfig) {
-		cc.use("WithMaxPageBody", listingAll...)
-		cc.listing.maxPageBody = n
-	}
-}
-
-// WithMaxTotalBody makes the listing flows read at most n bytes of page
-// bodies over all the pages of a call: a registry that sends more is
-// reported as an error. n <= 0 means DefaultMaxTotalBody.
-func WithMaxTotalBody(n int64) CallOption {
-	return func(cc *callConfig) {
-		cc.use("WithMaxTotalBody", listingAll...)
-		cc.listing.maxTotalBody = n
-	}
-}
-
-// WithMaxEntries makes the listing flows collect at most n entries over all
-// pages: a registry that lists more is reported as an error. n <= 0 means
-// DefaultMaxEntries.
-func WithMaxEntries(n int) CallOption {
-	return func(cc *callConfig) {
-		cc.use("WithMaxEntries", listingAll...)
-		cc.listing.maxEntries = n
-	}
-}
-
 // WithArtifactType makes Referrers ask the registry to list only the
 // referrers of artifact type t (the artifactType query parameter). The
 // registry reports in OCI-Filters-Applied whether it applied the filter;
 // ReferrersResult.Matching applies it on the client side either way. The
-// default, "", asks for every referrer.
+// default, "", asks for every referrer. Only Referrers reads it.
 func WithArtifactType(t string) CallOption {
 	return func(cc *callConfig) {
 		cc.use("WithArtifactType", referrersOnly...)
 		cc.listing.artifactType = t
 	}
 }
-
-// Each listing option is read only by the methods its doc names; given
-// to another method, it is an error of that call (see CallOption).
 
 // A ReferrersMode says how Referrers finds the referrers of a manifest.
 type ReferrersMode int
@@ -163,7 +119,7 @@ func (m ReferrersMode) String() string {
 }
 
 // WithReferrersMode sets how Referrers finds referrers. The default is
-// ReferrersAuto.
+// ReferrersAuto. Only Referrers reads it.
 func WithReferrersMode(m ReferrersMode) CallOption {
 	return func(cc *callConfig) {
 		cc.use("WithReferrersMode", referrersOnly...)

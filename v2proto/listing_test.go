@@ -246,10 +246,10 @@ func TestListingBadAnswers(t *testing.T) {
 			`GET /v2/ns/repo/tags/list = 200, body with tags [1,2], not an array of strings, want {"name": "ns/repo", "tags": [...]} (list-tags)`},
 		{"not JSON", serveJSON(200, "", `<html>`), nil,
 			`GET /v2/ns/repo/tags/list = 200, body that is not a JSON object, want {"name": "ns/repo", "tags": [...]} (list-tags)`},
-		{"body over the cap", serveJSON(200, "", `{"name":"ns/repo","tags":["`+strings.Repeat("x", 200)+`"]}`), []CallOption{WithMaxPageBody(100)},
-			"GET /v2/ns/repo/tags/list = 200, body of more than 100 bytes, want at most 100 (WithMaxPageBody) (list-tags)"},
-		{"entries over the limit", serveJSON(200, "", `{"name":"ns/repo","tags":["a","b","c"]}`), []CallOption{WithMaxEntries(2)},
-			"GET /v2/ns/repo/tags/list = 200, page of 3 tags after 0, want at most 2 tags in all (WithMaxEntries) (list-tags)"},
+		{"body over the cap", serveJSON(200, "", `{"name":"ns/repo","tags":["`+strings.Repeat("x", 200)+`"]}`), []CallOption{WithLimits(Limits{MaxPageBody: 100})},
+			"GET /v2/ns/repo/tags/list = 200, body of more than 100 bytes, want at most 100 (Limits.MaxPageBody) (list-tags)"},
+		{"entries over the limit", serveJSON(200, "", `{"name":"ns/repo","tags":["a","b","c"]}`), []CallOption{WithLimits(Limits{MaxEntries: 2})},
+			"GET /v2/ns/repo/tags/list = 200, page of 3 tags after 0, want at most 2 tags in all (Limits.MaxEntries) (list-tags)"},
 		{"garbage Link", serveJSON(200, `rel=next; <x?_state=SECRET>`, `{"name":"ns/repo","tags":[]}`), nil,
 			"GET /v2/ns/repo/tags/list = 200, Link that does not parse at 0: want '<' to start a link, want links per RFC 8288 (list-tags)"},
 		{"next on another host", serveJSON(200, `<http://elsewhere.example/v2/ns/repo/tags/list?_state=SECRET>; rel=next`, `{"name":"ns/repo","tags":["a"]}`), nil,
@@ -331,8 +331,8 @@ func TestListingLoops(t *testing.T) {
 			page: func(n int) (string, string) {
 				return fmt.Sprintf(`</v2/_catalog?last=r%d>; rel="next"`, n), fmt.Sprintf(`{"repositories":["r%d%s"]}`, n, strings.Repeat("x", 80))
 			},
-			opts:      []CallOption{WithMaxTotalBody(250), WithMaxPageBody(200)},
-			want:      `GET /v2/_catalog?last=r2 = 200, body of more than 44 bytes after 206, want at most 250 in all (WithMaxTotalBody) (catalog)`,
+			opts:      []CallOption{WithLimits(Limits{MaxTotalBody: 250, MaxPageBody: 200})},
+			want:      `GET /v2/_catalog?last=r2 = 200, body of more than 44 bytes after 206, want at most 250 in all (Limits.MaxTotalBody) (catalog)`,
 			wantCalls: 3,
 		},
 		{
@@ -340,8 +340,8 @@ func TestListingLoops(t *testing.T) {
 			page: func(n int) (string, string) {
 				return fmt.Sprintf(`</v2/_catalog?last=r%d>; rel="next"`, n), fmt.Sprintf(`{"repositories":["r%d"]}`, n)
 			},
-			opts:      []CallOption{WithMaxPages(5)},
-			want:      `GET /v2/_catalog?last=r4 = 200, Link to a page after 5 pages, want at most 5 pages (WithMaxPages) (catalog)`,
+			opts:      []CallOption{WithLimits(Limits{MaxPages: 5})},
+			want:      `GET /v2/_catalog?last=r4 = 200, Link to a page after 5 pages, want at most 5 pages (Limits.MaxPages) (catalog)`,
 			wantCalls: 5,
 		},
 	}
@@ -363,7 +363,7 @@ func TestListingLoops(t *testing.T) {
 	t.Run("default limits", func(t *testing.T) {
 		// Without a limit, or with one <= 0, the defaults apply.
 		c := newFakeRegistry(t, "none").client(t)
-		for _, opts := range [][]CallOption{nil, {WithMaxPages(0), WithMaxPageBody(-1), WithMaxEntries(0), WithMaxTotalBody(0)}} {
+		for _, opts := range [][]CallOption{nil, {WithLimits(Limits{MaxPages: 0, MaxPageBody: -1, MaxEntries: 0, MaxTotalBody: 0})}} {
 			o := c.newCall("Catalog", opts).listing
 			if o.pagesLimit() != DefaultMaxPages || o.bodyLimit() != DefaultMaxPageBody || o.entriesLimit() != DefaultMaxEntries || o.totalLimit() != DefaultMaxTotalBody {
 				t.Errorf("limits %d, %d, %d, %d, want the defaults", o.pagesLimit(), o.bodyLimit(), o.entriesLimit(), o.totalLimit())
@@ -455,7 +455,7 @@ func TestListingExpectedFailure(t *testing.T) {
 	}
 	// A repository that does not exist.
 	_, err = c.Tags(ctx, "ns/nope")
-	if !errors.As(err, &se) || se.Got != 404 || !slices.Equal(se.Codes, []string{"NAME_UNKNOWN"}) {
+	if !errors.As(err, &se) || se.Got != 404 || !slices.Equal(se.Codes, []string{failures.CodeNameUnknown}) {
 		t.Errorf("Tags of a missing repository = %v, want 404 NAME_UNKNOWN", err)
 	}
 	// Names that cannot stand in a path.
@@ -486,7 +486,7 @@ func (rr *referrersResponder) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	rr.mu.Unlock()
 	d := digest.Digest(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
 	if d.Validate() != nil {
-		writeErrors(w, 400, "DIGEST_INVALID", "invalid digest")
+		writeErrors(w, 400, failures.CodeDigestInvalid, "invalid digest")
 		return
 	}
 	list := []v1.Descriptor{}
@@ -709,7 +709,7 @@ func TestReferrersTagSchema(t *testing.T) {
 	f := newFakeRegistry(t, "none")
 	f.route("GET /v2/ns/repo/referrers/"+string(subject), notFound)
 	f.route("GET /v2/ns/repo/manifests/"+tag, func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, 404, "MANIFEST_UNKNOWN", "manifest unknown")
+		writeErrors(w, 404, failures.CodeManifestUnknown, "manifest unknown")
 	})
 	res, err := f.client(t).Referrers(ctx, "ns/repo", subject, ExpectFailure(failures.UnknownTag))
 	if res != nil || err != nil {
@@ -782,7 +782,7 @@ func FuzzListing(f *testing.F) {
 				t.Errorf("error %T %v is none of the package's", err, err)
 			}
 		}
-		limit := WithMaxPages(20)
+		limit := WithLimits(Limits{MaxPages: 20})
 		_, err = c.Tags(ctx, "x", limit, WithPageSize(1))
 		check(err)
 		_, err = c.Catalog(ctx, limit)

@@ -87,7 +87,7 @@ type PulledManifest struct {
 //     OCI with the rules of package schema2.
 //  2. get-blob: GET of every blob the manifest references (for schema2
 //     and OCI the config and the layers; foreign layers are left out), at
-//     most DefaultBlobConcurrency (WithBlobConcurrency) at once. Each
+//     most DefaultConcurrency (Limits.Concurrency) at once. Each
 //     answer must be 200 with the blob's bytes, verified while they stream
 //     (never held in memory): their digest and, where the manifest gives
 //     it, their length. A mismatch names the blob, the step, and the
@@ -108,7 +108,7 @@ type PulledManifest struct {
 // of the list's tag and the images of its linux/amd64 child: the registry
 // must answer with that child.
 //
-// WithPullWithoutToken and WithPullRemoteAddr apply. With an expected
+// WithPullWithoutToken and Headers.RemoteAddr apply. With an expected
 // failure, the call stops where it is met, returning nil, nil.
 func (c *Client) Pull(ctx context.Context, name string, refs []string, images []fixtures.Image, opts ...CallOption) (res *PullResult, err error) {
 	cl := c.newCall("Pull", opts)

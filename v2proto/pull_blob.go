@@ -73,7 +73,7 @@ type blobFetch struct {
 //
 //	GET /v2/ns/repo/blobs/sha256:aa… = 200, body digest sha256:bb…, want sha256:aa… (get-blob)
 //
-// The default scope is repository:<name>:pull. WithPullRemoteAddr applies.
+// The default scope is repository:<name>:pull. Headers.RemoteAddr applies.
 // When the call's expected failure is met, GetBlob returns nil, nil.
 func (c *Client) GetBlob(ctx context.Context, name string, dgst digest.Digest, w io.Writer, opts ...CallOption) (info *BlobInfo, err error) {
 	cl := c.newCall("GetBlob", opts)
@@ -278,10 +278,7 @@ var errStop = errors.New("v2proto: expected failure met")
 // at once, and returns the info of each (nil for a 404). It stops at the
 // first error, or when one GET meets the call's expected failure (stop).
 func (c *Client) fetchBlobs(ctx context.Context, cl *call, name string, fetches []blobFetch) ([]*BlobInfo, bool, error) {
-	limit := cl.pull.concurrency
-	if limit < 1 {
-		limit = DefaultBlobConcurrency
-	}
+	limit := cl.concurrencyLimit()
 	infos := make([]*BlobInfo, len(fetches))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)

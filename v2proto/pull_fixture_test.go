@@ -2,6 +2,7 @@ package v2proto
 
 import (
 	"fmt"
+	"github.com/registrytest/registrytest/failures"
 	"io"
 	"net/http"
 	"strings"
@@ -109,7 +110,7 @@ func (m *memRegistry) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	prefix := "/v2/" + m.name + "/"
 	rest, ok := strings.CutPrefix(r.URL.Path, prefix)
 	if !ok {
-		writeErrors(w, http.StatusNotFound, "NAME_UNKNOWN", "repository name not known to registry")
+		writeErrors(w, http.StatusNotFound, failures.CodeNameUnknown, "repository name not known to registry")
 		return
 	}
 	kind, ref, _ := strings.Cut(rest, "/")
@@ -126,7 +127,7 @@ func (m *memRegistry) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		m.mu.Unlock()
 		if !ok {
-			writeErrors(w, http.StatusNotFound, "MANIFEST_UNKNOWN", "manifest unknown")
+			writeErrors(w, http.StatusNotFound, failures.CodeManifestUnknown, "manifest unknown")
 			return
 		}
 		if r.Method == http.MethodDelete {
@@ -147,7 +148,7 @@ func (m *memRegistry) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		m.mu.Unlock()
 		if !ok {
-			writeErrors(w, http.StatusNotFound, "BLOB_UNKNOWN", "blob unknown to registry")
+			writeErrors(w, http.StatusNotFound, failures.CodeBlobUnknown, "blob unknown to registry")
 			return
 		}
 		if r.Method == http.MethodDelete {
@@ -165,6 +166,6 @@ func (m *memRegistry) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(l.Size()))
 		io.Copy(w, rc)
 	default:
-		writeErrors(w, http.StatusNotFound, "UNSUPPORTED", "not here")
+		writeErrors(w, http.StatusNotFound, failures.CodeUnsupported, "not here")
 	}
 }

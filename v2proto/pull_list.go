@@ -64,7 +64,7 @@ type PulledList struct {
 // added by default.
 //
 // A pull of the list's tag by a client that does not accept lists gets one
-// child instead; see Pull for that legacy pull. WithPullRemoteAddr applies.
+// child instead; see Pull for that legacy pull. Headers.RemoteAddr applies.
 // With an expected failure, the call stops where it is met, returning nil,
 // nil.
 func (c *Client) PullList(ctx context.Context, name string, refs []string, want digest.Digest, opts ...CallOption) (res *PullListResult, err error) {

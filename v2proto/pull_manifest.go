@@ -75,7 +75,7 @@ func setAccept(req *http.Request, types []string, send bool) {
 	}
 }
 
-// setRemoteAddr adds the WithPullRemoteAddr header to req.
+// setRemoteAddr adds the Headers.RemoteAddr header to req.
 func (cl *call) setRemoteAddr(req *http.Request) {
 	if cl.pull.remoteAddr != "" {
 		req.Header.Set(RemoteAddrHeader, cl.pull.remoteAddr)

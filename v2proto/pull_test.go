@@ -78,7 +78,7 @@ func TestPullFormats(t *testing.T) {
 		{"empty Accept", Schema2, fixtures.Basic(), []CallOption{WithAccept()}, "", schema2.KindDockerManifest},
 		{"Accept given", OCI, fixtures.Basic(), []CallOption{WithAccept("application/json", v1.MediaTypeImageManifest)}, "application/json," + v1.MediaTypeImageManifest, schema2.KindOCIManifest},
 		{"matching type", OCI, fixtures.Basic(), []CallOption{WithRequireMatchingType()}, ocitypes, schema2.KindOCIManifest},
-		{"one blob at a time", Schema2, fixtures.MultiLayer(), []CallOption{WithBlobConcurrency(1)}, s2types, schema2.KindDockerManifest},
+		{"one blob at a time", Schema2, fixtures.MultiLayer(), []CallOption{WithLimits(Limits{Concurrency: 1})}, s2types, schema2.KindDockerManifest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,13 +419,13 @@ func TestPullExpectedFailures(t *testing.T) {
 			if r.Header.Get(RemoteAddrHeader) != "10.0.0.1" {
 				t.Errorf("blob GET with %s %q, want 10.0.0.1", RemoteAddrHeader, r.Header.Get(RemoteAddrHeader))
 			}
-			writeErrors(w, http.StatusForbidden, "DENIED", "geo-blocked")
+			writeErrors(w, http.StatusForbidden, failures.CodeDenied, "geo-blocked")
 			return true
 		}
 		return false
 	}
 	qc := memClient(t, m, WithTable(failures.Quay))
-	res, err = qc.Pull(ctx, pullRepo, []string{"latest"}, images, ExpectFailure(failures.GeoBlocked), WithPullRemoteAddr("10.0.0.1"))
+	res, err = qc.Pull(ctx, pullRepo, []string{"latest"}, images, ExpectFailure(failures.GeoBlocked), WithHeaders(Headers{RemoteAddr: "10.0.0.1"}))
 	if err != nil || res != nil {
 		t.Errorf("Pull expecting geo-blocked = %v, %v, want nil, nil", res, err)
 	}
@@ -437,7 +437,7 @@ func TestPullWithoutToken(t *testing.T) {
 	// 401.
 	f := newFakeRegistry(t, "bearer")
 	f.tokenSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "anonymous access denied")
+		writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "anonymous access denied")
 	})
 	c := f.client(t, WithTable(failures.Quay))
 	ctx := context.Background()

@@ -74,8 +74,8 @@ type PushResult struct {
 	// in the order of Blobs.
 	Skipped []digest.Digest
 	// Complete reports that every blob was finished and every manifest
-	// put. It is false when WithCancelUpload canceled the uploads, or when
-	// a blob's chunks (WithChunks) left bytes unsent: the push then stops
+	// put. It is false when Upload.Cancel canceled the uploads, or when
+	// a blob's chunks (Upload.Chunks) left bytes unsent: the push then stops
 	// before the manifests, as Quay's did, and Manifests is empty.
 	Complete bool
 }
@@ -117,25 +117,27 @@ func (r *PushResult) Manifest(tag string) *PushedManifest {
 // each of tags, as Quay's V2 client does, and checks every answer:
 //
 //  1. ping and auth (repository:<name>:push,pull, and pull on the
-//     WithMounts sources, unless WithScopes);
+//     Upload.Mounts sources, unless WithScopes);
 //  2. the manifest of the call's schema (WithSchema, Schema2 by default)
 //     is built as BuildManifest describes: one per tag for schema1, which
 //     names the tag, one for all tags otherwise;
 //  3. the distinct blobs they reference (layers, empty layers, config;
 //     never foreign layers) are uploaded as PushBlob describes, up to
-//     WithUploadConcurrency at once: each is HEADed first and skipped
-//     when present (PushResult.Skipped), unless WithBlobsAbsent (which
-//     demands it absent) or WithSkipHeadChecks;
+//     Limits.Concurrency at once: each is HEADed first and skipped
+//     when present (PushResult.Skipped), unless WithBlobChecks says
+//     otherwise (HeadWantAbsent demands it absent, HeadNone leaves the
+//     HEAD out);
 //  4. each manifest is put at its tag (at its digest with
 //     WithPushByDigest) with its media type as Content-Type (or
-//     WithManifestContentType's), and the registry must answer 201
+//     Headers.ManifestContentType), and the registry must answer 201
 //     (put-manifest) with a Location (an answer without one is recorded in
 //     ManifestResult.Tolerated) and, when it has one, a
 //     Docker-Content-Digest equal to the manifest's digest.
 //
 // With no tags Push needs WithPushByDigest, and puts one manifest by
-// digest. WithInvalidBlobReferences makes the call expect
-// failures.InvalidBlob unless it expects another failure.
+// digest. A push of Build.InvalidBlobReferences manifests expects the
+// registry's refusal only when the call says so:
+// ExpectFailure(failures.InvalidBlob).
 //
 // When the call's expected failure is met, Push returns nil, nil. When
 // the uploads stop before finishing (see PushResult.Complete), it returns
@@ -147,9 +149,6 @@ func (c *Client) Push(ctx context.Context, name string, tags []string, images []
 			res = nil
 		}
 	}()
-	if cl.push.invalidBlobRefs && cl.failure == "" {
-		cl.failure = failures.InvalidBlob
-	}
 	if len(tags) == 0 && !cl.push.byDigest {
 		return nil, fmt.Errorf("v2proto.Push(%q): no tags, want at least one or WithPushByDigest", name)
 	}
@@ -211,7 +210,7 @@ func allFinished(results []*BlobResult) bool {
 //
 //  1. ping and auth as Push;
 //  2. the children are built: image chains in the call's schema (or
-//     WithChildSchemas'), schema1 ones unsigned (media type
+//     Build.ChildSchemas'), schema1 ones unsigned (media type
 //     application/vnd.docker.distribution.manifest.v1+json), OCI artifacts
 //     and nested indexes as they are, with their subjects, annotations and
 //     platforms; the list is a Docker manifest list, or an OCI index when
@@ -220,7 +219,7 @@ func allFinished(results []*BlobResult) bool {
 //  4. each child is put by digest (put-manifest; put-manifest-list for a
 //     nested index), every manifest after those it references, each once;
 //  5. the list is put at each tag (at its digest with WithPushByDigest)
-//     with its media type (or WithManifestContentType's)
+//     with its media type (or Headers.ManifestContentType)
 //     (put-manifest-list).
 //
 // Every PUT must answer 201, with Location and Docker-Content-Digest as
@@ -269,7 +268,7 @@ func (c *Client) PushList(ctx context.Context, name string, tags []string, list 
 func isIndex(mediaType string) bool { return schema2.KindOf(mediaType).IsIndex() }
 
 // putBuilt puts b at ref. list chooses the step; override says whether
-// WithManifestContentType applies.
+// Headers.ManifestContentType applies.
 func (c *Client) putBuilt(ctx context.Context, cl *call, name, ref string, b *BuiltManifest, list, override bool) (*PushedManifest, bool, error) {
 	ct := b.MediaType
 	if override && cl.push.contentType != "" {
@@ -285,7 +284,7 @@ func (c *Client) putBuilt(ctx context.Context, cl *call, name, ref string, b *Bu
 // PushManifest puts body, a manifest of mediaType, at reference (a tag or
 // a digest) in repository name: PUT /v2/<name>/manifests/<reference>, with
 // one ?tag= parameter per WithTagParams tag, Content-Type mediaType (or
-// WithManifestContentType's), at the put-manifest-list step for a list or
+// Headers.ManifestContentType), at the put-manifest-list step for a list or
 // index media type and at put-manifest otherwise. The registry must answer
 // 201 with a Location (an answer without one is recorded in
 // ManifestResult.Tolerated) and, when it has one, a Docker-Content-Digest

@@ -20,7 +20,7 @@ import (
 	"github.com/registrytest/registrytest/schema2"
 )
 
-// NotARealThing is the digest WithInvalidBlobReferences puts in manifests
+// NotARealThing is the digest Build.InvalidBlobReferences puts in manifests
 // in place of their layers': sha256("notarealthing"), as Quay's tests do.
 const NotARealThing digest.Digest = "sha256:9ca9681b433830ce5f31777a331c062ea4c310e801a94b9f498ec365a13849fd"
 
@@ -37,7 +37,7 @@ var defaultKey = sync.OnceValues(func() (*schema1.Key, error) {
 })
 
 // DefaultSigningKey returns the key Push signs schema1 manifests with
-// unless WithSigningKey gives another: the ECDSA P-256 key
+// unless Build.SigningKey gives another: the ECDSA P-256 key
 // schema1.ECKeyFromSeed derives from DefaultSigningKeySeed, the same on
 // every run (ES256, as docker and libtrust sign).
 func DefaultSigningKey() *schema1.Key {
@@ -69,7 +69,7 @@ type BuiltManifest struct {
 	// Layers are the layer digests the manifest references, base first
 	// (schema1 lists them leaf first on the wire), as written: the empty
 	// layers of schema2 and OCI manifests are not among them, foreign
-	// layers are, and with WithInvalidBlobReferences each is NotARealThing.
+	// layers are, and with Build.InvalidBlobReferences each is NotARealThing.
 	Layers []digest.Digest
 	// Children are the entries of a list or index.
 	Children []v1.Descriptor
@@ -86,9 +86,9 @@ func (m *BuiltManifest) Descriptor() v1.Descriptor {
 
 // BuildManifest builds the manifest Push puts for images (base first) at
 // tag in repository name, with the call options that shape it: WithSchema
-// (Schema2 by default), WithEnsureASCII, WithSigningKey,
-// WithInvalidBlobReferences and WithBrokenConfig. As Quay's client builds
-// them:
+// (Schema2 by default) and WithBuild (Build.EnsureASCII, SigningKey,
+// InvalidBlobReferences, BrokenConfig, EmptyDiffIDs). Another option is an
+// error (see CallOption). As Quay's client builds them:
 //
 //   - Schema1: signed, one fsLayers/history entry per image, leaf first,
 //     with the v1Compatibility {"id", "parent" (null for the base),
@@ -99,9 +99,9 @@ func (m *BuiltManifest) Descriptor() v1.Descriptor {
 //     foreign layer type; OCI: the layer's own media type), and an image
 //     config {"os": "linux", ("architecture": "amd64" for OCI), "rootfs":
 //     {"type": "layers", "diff_ids": the listed layers' uncompressed digests
-//     ([] with WithEmptyDiffIDs, as Quay)}, "history": one entry per image
+//     ([] with Build.EmptyDiffIDs, as Quay)}, "history": one entry per image
 //     ({"created", "created_by", ("empty_layer": true)}), "config": the
-//     leaf's config}, compact; without "history" when WithBrokenConfig is
+//     leaf's config}, compact; without "history" when Build.BrokenConfig is
 //     set or the leaf has OmitHistory. Empty layers are uploaded but not
 //     listed; foreign layers are listed with their urls and not uploaded.
 //
@@ -109,10 +109,8 @@ func (m *BuiltManifest) Descriptor() v1.Descriptor {
 // the same for the same arguments on every run.
 func BuildManifest(name, tag string, images []fixtures.Image, opts ...CallOption) (*BuiltManifest, error) {
 	var cc callConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cc)
-		}
+	if err := cc.apply("BuildManifest", opts); err != nil {
+		return nil, err
 	}
 	return buildImageManifest(&cc, cc.schemaOrDefault(), name, tag, images, nil, true)
 }
@@ -391,7 +389,7 @@ type listBuilder struct {
 	tag   string
 	built map[*fixtures.Manifest]*BuiltManifest
 	// topManifest is the list being pushed, whose children
-	// WithChildSchemas names.
+	// Build.ChildSchemas names.
 	topManifest *fixtures.Manifest
 	// order holds the children in the order they must be put: every
 	// manifest after those it references.

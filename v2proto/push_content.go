@@ -117,7 +117,7 @@ type pushNode struct {
 	tags []string
 	// top marks the manifests put at tags (or, with WithPushByDigest, at
 	// their digest once per tag): their results go to
-	// PushResult.Manifests, and WithManifestContentType applies to them.
+	// PushResult.Manifests, and Headers.ManifestContentType applies to them.
 	top bool
 }
 
@@ -131,16 +131,16 @@ type pushNode struct {
 //     Children digest is the Digest of a Content of the push, and nothing
 //     refers to itself through Children and Subject;
 //  2. ping and auth (repository:<name>:push,pull, and pull on the
-//     WithMounts sources, unless WithScopes);
+//     Upload.Mounts sources, unless WithScopes);
 //  3. the distinct blobs of every Content are uploaded as PushBlobs
 //     does: each HEADed first and skipped when present
-//     (PushResult.Skipped), unless WithBlobsAbsent or WithSkipHeadChecks;
+//     (PushResult.Skipped), unless WithBlobChecks says otherwise;
 //  4. the manifests are put children first, depth first: every Content
 //     after its Children (in their order) and then its Subject (when the
 //     push has it), otherwise in the order given. A Content without Tags is put once by digest; one with
 //     Tags at each tag (at its digest, once per tag, with
 //     WithPushByDigest), with its media type as Content-Type (or
-//     WithManifestContentType's, for the tagged ones). Each PUT must
+//     Headers.ManifestContentType, for the tagged ones). Each PUT must
 //     answer 201 (put-manifest, or put-manifest-list for a list or index
 //     media type); a Docker-Content-Digest, when present, must be the
 //     Content's digest; a missing Location is recorded in
@@ -151,7 +151,7 @@ type pushNode struct {
 // order they were made; a PushedManifest's BuiltManifest holds the
 // Content (Tag the tag, Children its children's descriptors). When the
 // call's expected failure is met, PushContent returns nil, nil; when the
-// uploads stop before finishing (WithCancelUpload, WithChunks leaving
+// uploads stop before finishing (Upload.Cancel, Upload.Chunks leaving
 // bytes unsent), it returns the result without putting a manifest
 // (Complete false). Blob errors are *BlobError.
 func (c *Client) PushContent(ctx context.Context, name string, content []Content, opts ...CallOption) (res *PushResult, err error) {
@@ -278,7 +278,7 @@ func (c *Client) pushNodes(ctx context.Context, cl *call, name string, blobs []B
 			res.Skipped = append(res.Skipped, r.Digest)
 		}
 	}
-	// WithCancelUpload puts no manifest, even when every blob was there
+	// Upload.Cancel puts no manifest, even when every blob was there
 	// (skipped, so nothing was canceled).
 	if cl.push.cancel || !allFinished(results) {
 		return res, nil

@@ -249,7 +249,7 @@ func TestParseContent(t *testing.T) {
 
 // TestPushTwice: pushing the same image (or list) twice to one repository
 // with default options succeeds, the second push skipping every blob;
-// WithBlobsAbsent makes the second fail at the first blob, naming itself.
+// HeadWantAbsent makes the second fail at the first blob, naming itself.
 func TestPushTwice(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
@@ -282,16 +282,16 @@ func TestPushTwice(t *testing.T) {
 			t.Errorf("blob %s: skipped %v, finished %v, want both", b.Digest, b.Skipped, b.Finished)
 		}
 	}
-	_, err = c.Push(ctx, "r", []string{"latest"}, images, WithBlobsAbsent())
+	_, err = c.Push(ctx, "r", []string{"latest"}, images, WithBlobChecks(BlobChecks{Head: HeadWantAbsent}))
 	var se *StatusError
 	var be *BlobError
-	if !errors.As(err, &se) || !errors.As(err, &be) || se.Step != failures.BlobHeadCheck || se.Got != 200 || !strings.HasSuffix(err.Error(), "= 200, want 404 (blob-head-check, WithBlobsAbsent)") {
-		t.Errorf("third Push with WithBlobsAbsent: %v, want a *BlobError: HEAD = 200, want 404 (blob-head-check, WithBlobsAbsent)", err)
+	if !errors.As(err, &se) || !errors.As(err, &be) || se.Step != failures.BlobHeadCheck || se.Got != 200 || !strings.HasSuffix(err.Error(), "= 200, want 404 (blob-head-check, BlobChecks.Head HeadWantAbsent)") {
+		t.Errorf("third Push with HeadWantAbsent: %v, want a *BlobError: HEAD = 200, want 404 (blob-head-check, BlobChecks.Head HeadWantAbsent)", err)
 	}
 
 	list := fixtures.QuayList()
 	for i := range 2 {
-		if _, err := c.PushList(ctx, "r", []string{"list"}, list, WithChildSchemas(Schema1)); err != nil {
+		if _, err := c.PushList(ctx, "r", []string{"list"}, list, WithBuild(Build{ChildSchemas: []Schema{Schema1}})); err != nil {
 			t.Errorf("PushList #%d: %v", i+1, err)
 		}
 	}
@@ -378,7 +378,7 @@ func TestPushEmptyTag(t *testing.T) {
 	}
 }
 
-// TestPushCancelPresent: with WithCancelUpload no manifest is put, even
+// TestPushCancelPresent: with Upload.Cancel no manifest is put, even
 // when every blob was already there (skipped, nothing to cancel).
 func TestPushCancelPresent(t *testing.T) {
 	ctx := context.Background()
@@ -387,12 +387,12 @@ func TestPushCancelPresent(t *testing.T) {
 	if _, err := c.Push(ctx, "r", []string{"a"}, fixtures.Basic()); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Push(ctx, "r", []string{"b"}, fixtures.Basic(), WithCancelUpload())
+	res, err := c.Push(ctx, "r", []string{"b"}, fixtures.Basic(), WithUpload(Upload{Cancel: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Complete || len(res.Manifests) != 0 || len(res.Skipped) != len(res.Blobs) {
-		t.Errorf("Push(WithCancelUpload) of present blobs = %+v, want every blob skipped and no manifest", res)
+		t.Errorf("Push(Upload.Cancel) of present blobs = %+v, want every blob skipped and no manifest", res)
 	}
 	if diff := cmp.Diff([]string{"a"}, manifestPuts(f, "r")); diff != "" {
 		t.Errorf("PUTs (-want +got):\n%s", diff)

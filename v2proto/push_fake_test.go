@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/registrytest/registrytest/failures"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -177,7 +178,7 @@ func (f *pushFake) serve(rw http.ResponseWriter, r *http.Request) {
 		name, d := rest[:i], rest[i+len("/blobs/"):]
 		b, ok := f.blobs[name+"@"+d]
 		if !ok {
-			fakeErr(w, 404, "BLOB_UNKNOWN")
+			fakeErr(w, 404, failures.CodeBlobUnknown)
 			return
 		}
 		w.Header().Set("Docker-Content-Digest", d)
@@ -190,7 +191,7 @@ func (f *pushFake) serve(rw http.ResponseWriter, r *http.Request) {
 		i := strings.LastIndex(rest, "/manifests/")
 		name, ref := rest[:i], rest[i+len("/manifests/"):]
 		if r.Method != http.MethodPut {
-			fakeErr(w, 405, "UNSUPPORTED")
+			fakeErr(w, 405, failures.CodeUnsupported)
 			return
 		}
 		d := digest.FromBytes(body)
@@ -198,11 +199,11 @@ func (f *pushFake) serve(rw http.ResponseWriter, r *http.Request) {
 			d = m.Digest()
 		}
 		if strings.Contains(ref, ":") && ref != string(d) {
-			fakeErr(w, 400, "DIGEST_INVALID")
+			fakeErr(w, 400, failures.CodeDigestInvalid)
 			return
 		}
 		if f.checkRefs && !f.refsPresent(name, body) {
-			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
+			fakeErr(w, 400, failures.CodeManifestBlobUnknown)
 			return
 		}
 		f.manifests[name+"@"+string(d)] = pushedFake{r.Header.Get("Content-Type"), body}
@@ -216,7 +217,7 @@ func (f *pushFake) serve(rw http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "/v2/"+name+"/manifests/"+string(d))
 		w.WriteHeader(201)
 	default:
-		fakeErr(w, 404, "NAME_UNKNOWN")
+		fakeErr(w, 404, failures.CodeNameUnknown)
 	}
 }
 
@@ -241,7 +242,7 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 	q := r.URL.Query()
 	if id == "" {
 		if r.Method != http.MethodPost {
-			fakeErr(w, 405, "UNSUPPORTED")
+			fakeErr(w, 405, failures.CodeUnsupported)
 			return
 		}
 		if m := q.Get("mount"); m != "" {
@@ -255,7 +256,7 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 		}
 		if d := q.Get("digest"); d != "" && f.postDigest {
 			if string(digest.FromBytes(body)) != d {
-				fakeErr(w, 400, "DIGEST_INVALID")
+				fakeErr(w, 400, failures.CodeDigestInvalid)
 				return
 			}
 			f.blobs[name+"@"+d] = body
@@ -279,11 +280,11 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 	}
 	s, ok := f.sessions[id]
 	if !ok || s.name != name {
-		fakeErr(w, 404, "BLOB_UPLOAD_UNKNOWN")
+		fakeErr(w, 404, failures.CodeBlobUploadUnknown)
 		return
 	}
 	if f.location == "rotating" && q.Get("_state") != fmt.Sprintf("s%d", s.state) {
-		fakeErr(w, 404, "BLOB_UPLOAD_INVALID")
+		fakeErr(w, 404, failures.CodeBlobUploadInvalid)
 		return
 	}
 	// appendChunk adds body at the Content-Range's start; it answers 416
@@ -293,14 +294,14 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 		if cr := r.Header.Get("Content-Range"); cr != "" {
 			var a, b int
 			if _, err := fmt.Sscanf(cr, "%d-%d", &a, &b); err != nil || b-a+1 != len(body) {
-				fakeErr(w, 416, "RANGE_INVALID")
+				fakeErr(w, 416, failures.CodeRangeInvalid)
 				return false
 			}
 			start = a
 		}
 		switch {
 		case start > len(s.data), start < len(s.data) && !f.overlap:
-			fakeErr(w, 416, "RANGE_INVALID")
+			fakeErr(w, 416, failures.CodeRangeInvalid)
 			return false
 		case start < len(s.data):
 			skip := len(s.data) - start
@@ -337,7 +338,7 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 		}
 		d := q.Get("digest")
 		if got := fmt.Sprintf("sha256:%x", sha256.Sum256(s.data)); got != d {
-			fakeErr(w, 400, "DIGEST_INVALID")
+			fakeErr(w, 400, failures.CodeDigestInvalid)
 			return
 		}
 		delete(f.sessions, id)
@@ -346,7 +347,7 @@ func (f *pushFake) serveUpload(w http.ResponseWriter, r *http.Request, name, id 
 		w.Header().Set("Location", "/v2/"+name+"/blobs/"+d)
 		w.WriteHeader(201)
 	default:
-		fakeErr(w, 405, "UNSUPPORTED")
+		fakeErr(w, 405, failures.CodeUnsupported)
 	}
 }
 

@@ -59,7 +59,7 @@ func layerDigests(images []fixtures.Image, skipEmpty bool) []digest.Digest {
 
 func TestBuildManifestSchema2(t *testing.T) {
 	images := fixtures.QuayIDs(fixtures.EmptyLayers()) // Quay's literal IDs: the bytes Quay sends
-	m, err := BuildManifest("ns/repo", "latest", images, WithEmptyDiffIDs())
+	m, err := BuildManifest("ns/repo", "latest", images, WithBuild(Build{EmptyDiffIDs: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBuildManifestSchema2(t *testing.T) {
 		t.Errorf("schema2.ValidateConfig: %v", err)
 	}
 	// The same on every run.
-	again, _ := BuildManifest("ns/repo", "latest", images, WithEmptyDiffIDs())
+	again, _ := BuildManifest("ns/repo", "latest", images, WithBuild(Build{EmptyDiffIDs: true}))
 	if again.Digest != m.Digest {
 		t.Errorf("second build digest %s, want %s", again.Digest, m.Digest)
 	}
@@ -109,12 +109,12 @@ func TestBuildManifestConfigs(t *testing.T) {
 		{"entrypoint", fixtures.Sized(), nil, `"created_by":"/bin/sh -c #(nop) ENTRYPOINT ['hello']"`, ""},
 		{"leaf config", fixtures.Sized(), nil, `"config":{"foo":"childbar","Entrypoint":["hello"]}`, ""},
 		{"oci architecture", fixtures.Basic(), []CallOption{WithSchema(OCI)}, `{"os":"linux","architecture":"amd64","rootfs"`, ""},
-		{"broken", fixtures.Basic(), []CallOption{WithBrokenConfig(), WithEmptyDiffIDs()}, `{"os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`, `"history"`},
-		{"broken fixture", fixtures.BrokenConfig(), []CallOption{WithEmptyDiffIDs()}, `"diff_ids":[]}}`, `"history"`},
+		{"broken", fixtures.Basic(), []CallOption{WithBuild(Build{BrokenConfig: true, EmptyDiffIDs: true})}, `{"os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`, `"history"`},
+		{"broken fixture", fixtures.BrokenConfig(), []CallOption{WithBuild(Build{EmptyDiffIDs: true})}, `"diff_ids":[]}}`, `"history"`},
 		{"diff ids", fixtures.EmptyLayers(), nil, `"diff_ids":["` + string(fixtures.EmptyLayers()[0].Layer.DiffID()) + `","` +
 			string(fixtures.EmptyLayers()[2].Layer.DiffID()) + `","` + string(fixtures.EmptyLayers()[4].Layer.DiffID()) + `"]}`, ""},
 		{"utf-8", fixtures.Emoji(), nil, `"comment":"` + fixtures.EmojiComment + `"`, `\u`},
-		{"ensure ascii", fixtures.Emoji(), []CallOption{WithEnsureASCII()}, `"comment":"\ud83d\ude31","author":"S\u00f4m\u00e9 guy"`, fixtures.EmojiComment},
+		{"ensure ascii", fixtures.Emoji(), []CallOption{WithBuild(Build{EnsureASCII: true})}, `"comment":"\ud83d\ude31","author":"S\u00f4m\u00e9 guy"`, fixtures.EmojiComment},
 		{"empty manifest", nil, nil, `"history":[]}`, `"config"`},
 	}
 	for _, tt := range tests {
@@ -151,7 +151,7 @@ func TestBuildManifestLayers(t *testing.T) {
 	})
 	t.Run("invalid references", func(t *testing.T) {
 		for _, s := range []Schema{Schema2, OCI, Schema1} {
-			m, err := BuildManifest("r", "latest", fixtures.Basic(), WithSchema(s), WithInvalidBlobReferences())
+			m, err := BuildManifest("r", "latest", fixtures.Basic(), WithSchema(s), WithBuild(Build{InvalidBlobReferences: true}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +219,7 @@ func TestBuildManifestSchema1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m2, err := BuildManifest("ns/repo", "v1", images, WithSchema(Schema1), WithSigningKey(k))
+	m2, err := BuildManifest("ns/repo", "v1", images, WithSchema(Schema1), WithBuild(Build{SigningKey: k}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,8 +312,7 @@ func TestPushOptions(t *testing.T) {
 		return false
 	}
 	f.mu.Unlock()
-	_, err := f.client(t).Push(ctx, "r", []string{"x"}, fixtures.Basic(), WithPushAccept(), WithPushRemoteAddr("6.0.0.0"),
-		WithManifestContentType("application/vnd.registrytest+json"), WithSkipBlobChecks())
+	_, err := f.client(t).Push(ctx, "r", []string{"x"}, fixtures.Basic(), WithAccept(), WithHeaders(Headers{RemoteAddr: "6.0.0.0", ManifestContentType: "application/vnd.registrytest+json"}), WithBlobChecks(BlobChecks{SkipGet: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,36 +331,45 @@ func TestPushOptions(t *testing.T) {
 	}
 }
 
-// TestPushInvalidBlobReferences: the option makes the call expect
-// invalid-blob, met at put-manifest.
+// TestPushInvalidBlobReferences: Build.InvalidBlobReferences builds
+// manifests the registry must refuse; the call expects the refusal only
+// when it says so (ExpectFailure), met at put-manifest.
 func TestPushInvalidBlobReferences(t *testing.T) {
 	ctx := context.Background()
 	f := newPushFake(t)
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
-			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
+			fakeErr(w, 400, failures.CodeManifestBlobUnknown)
 			return true
 		}
 		return false
 	}
 	f.mu.Unlock()
 	c := f.client(t)
-	res, err := c.Push(ctx, "r", []string{"x"}, fixtures.Basic(), WithInvalidBlobReferences())
+	invalid := WithBuild(Build{InvalidBlobReferences: true})
+	expect := ExpectFailure(failures.InvalidBlob)
+	res, err := c.Push(ctx, "r", []string{"x"}, fixtures.Basic(), invalid, expect)
 	if err != nil || res != nil {
 		t.Errorf("Push = %+v, %v, want nil, nil", res, err)
 	}
 	// Quay's table: 400 with no code.
-	res, err = f.client(t, WithTable(failures.Quay)).Push(ctx, "r2", []string{"x"}, fixtures.Basic(), WithInvalidBlobReferences())
+	res, err = f.client(t, WithTable(failures.Quay)).Push(ctx, "r2", []string{"x"}, fixtures.Basic(), invalid, expect)
 	if err != nil || res != nil {
 		t.Errorf("Push with Quay's table = %+v, %v, want nil, nil", res, err)
+	}
+	// Without ExpectFailure the option expects nothing: the refusal is an
+	// error of the call.
+	_, err = c.Push(ctx, "r4", []string{"x"}, fixtures.Basic(), invalid)
+	var se *StatusError
+	if !errors.As(err, &se) || se.Failure != "" || se.Got != 400 || se.Step != failures.PutManifest {
+		t.Errorf("Push without ExpectFailure: %v, want put-manifest = 400, want 201", err)
 	}
 	// A registry that accepts the manifest misses the failure.
 	f.mu.Lock()
 	f.hook = nil
 	f.mu.Unlock()
-	_, err = c.Push(ctx, "r3", []string{"x"}, fixtures.Basic(), WithInvalidBlobReferences())
-	var se *StatusError
+	_, err = c.Push(ctx, "r3", []string{"x"}, fixtures.Basic(), invalid, expect)
 	if !errors.As(err, &se) || !se.Mapped || se.Got != 201 || se.Failure != failures.InvalidBlob {
 		t.Errorf("Push to a registry that takes it: %v, want put-manifest = 201, want 400 for invalid-blob", err)
 	}
@@ -372,8 +380,8 @@ func TestPushInvalidBlobReferences(t *testing.T) {
 func TestPushStopsBeforeManifests(t *testing.T) {
 	ctx := context.Background()
 	for _, opts := range [][]CallOption{
-		{WithCancelUpload()},
-		{WithChunks(Chunk{0, 10, 0}, Chunk{11, ChunkToEnd, 416})},
+		{WithUpload(Upload{Cancel: true})},
+		{WithUpload(Upload{Chunks: []Chunk{{0, 10, 0}, {11, ChunkToEnd, 416}}})},
 	} {
 		f := newPushFake(t)
 		res, err := f.client(t).Push(ctx, "r", []string{"x"}, fixtures.Basic(), opts...)
@@ -391,7 +399,7 @@ func TestPushList(t *testing.T) {
 	t.Run("docker", func(t *testing.T) {
 		f := newPushFake(t)
 		list := fixtures.QuayList()
-		res, err := f.client(t).PushList(ctx, "r", []string{"latest"}, list, WithChildSchemas(Schema1))
+		res, err := f.client(t).PushList(ctx, "r", []string{"latest"}, list, WithBuild(Build{ChildSchemas: []Schema{Schema1}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -510,7 +518,7 @@ func TestPushManifest(t *testing.T) {
 	f.mu.Lock()
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
-			fakeErr(w, 400, "MANIFEST_BLOB_UNKNOWN")
+			fakeErr(w, 400, failures.CodeManifestBlobUnknown)
 			return true
 		}
 		return false
@@ -549,8 +557,8 @@ func TestPushScopes(t *testing.T) {
 	c := f.client(t)
 	for _, opts := range [][]CallOption{
 		nil,
-		{WithCancelUpload()},
-		{WithMounts(map[digest.Digest]string{"sha256:a": "b/src", "sha256:b": "a/src", "sha256:c": "", "sha256:d": "a/src"})},
+		{WithUpload(Upload{Cancel: true})},
+		{WithUpload(Upload{Mounts: map[digest.Digest]string{"sha256:a": "b/src", "sha256:b": "a/src", "sha256:c": "", "sha256:d": "a/src"}})},
 	} {
 		f.tokenReqs = nil
 		_, _ = c.PushBlob(ctx, "ns/r", randomBlob(1, 10), append(opts, WithCredentials("alice", "s3cret"))...)
@@ -603,10 +611,10 @@ func FuzzPushBlobAnswers(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		opts := []CallOption{WithChunkSize(40), WithMounts(map[digest.Digest]string{})}
+		u := Upload{ChunkSize: 40, Mounts: map[digest.Digest]string{}}
 		if which&4 != 0 {
-			opts = append(opts, WithUploadStyle(UploadPostDigest))
+			u.Style = UploadPostDigest
 		}
-		_, _ = fk.client(t).PushBlob(ctx, "r", randomBlob(1, 100), opts...)
+		_, _ = fk.client(t).PushBlob(ctx, "r", randomBlob(1, 100), WithUpload(u))
 	})
 }

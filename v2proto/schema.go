@@ -19,10 +19,14 @@ const (
 	OCI Schema = "oci"
 )
 
-// WithSchema makes a flow push or pull manifests of schema s. The default
-// is Schema2.
+// WithSchema makes Push, PushList and BuildManifest build, and Pull
+// pull, manifests of schema s. The default is Schema2. Only those methods
+// read it (the others take or return manifests of any schema).
 func WithSchema(s Schema) CallOption {
-	return func(cc *callConfig) { cc.schema = s }
+	return func(cc *callConfig) {
+		cc.use("WithSchema", "Push", "PushList", "Pull", "BuildManifest")
+		cc.schema = s
+	}
 }
 
 // schemaOr returns the call's schema, Schema2 by default.

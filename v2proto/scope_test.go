@@ -132,7 +132,7 @@ func TestScopeRefused401(t *testing.T) {
 	// it does not grant it), and grants a token without scope.
 	f.tokenSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("scope") {
-			writeErrors(w, http.StatusUnauthorized, "UNAUTHORIZED", "not for you")
+			writeErrors(w, http.StatusUnauthorized, failures.CodeUnauthorized, "not for you")
 			return
 		}
 		f.serveToken(w, r)
@@ -195,7 +195,7 @@ func TestChallengeScope(t *testing.T) {
 			many = append(many, fmt.Sprintf("repository:ns/r%d:pull", i))
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+f.tokenSrv.URL+`/token",service="fake-registry",scope="`+strings.Join(many, " ")+`"`)
-		writeErrors(w, 401, "UNAUTHORIZED", "more")
+		writeErrors(w, 401, failures.CodeUnauthorized, "more")
 	})
 	f.tokenReqs = nil
 	_, err = f.client(t).Tags(ctx, "ns/repo", alice)
@@ -207,7 +207,7 @@ func TestChallengeScope(t *testing.T) {
 	quayTokens(f)
 	f.route("GET /v2/ns/repo/tags/list", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+f.tokenSrv.URL+`/token",service="fake-registry",scope="repository:ns/repo:delete"`)
-		writeErrors(w, 401, "UNAUTHORIZED", "more")
+		writeErrors(w, 401, failures.CodeUnauthorized, "more")
 	})
 	_, err = f.client(t, WithScopeGrammar(ScopesQuay)).Tags(ctx, "ns/repo", alice)
 	var se *ScopeError

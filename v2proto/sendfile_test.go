@@ -96,7 +96,7 @@ func TestSendfile(t *testing.T) {
 			// The other uploads: the test is not parallel, so no other
 			// test's are in flight.
 			largeUploads.Add(tc.others)
-			res, err := c.PushBlob(context.Background(), repo, blob, WithUploadStyle(tc.style))
+			res, err := c.PushBlob(context.Background(), repo, blob, WithUpload(Upload{Style: tc.style}))
 			largeUploads.Add(-tc.others)
 			if n := largeUploads.Load(); n != 0 {
 				t.Errorf("large uploads in flight after PushBlob: %d, want 0", n)
@@ -131,7 +131,7 @@ func TestSendfileCalls(t *testing.T) {
 		want string
 	}{
 		{"concurrent", nil, "*os.File"},
-		{"one at a time", []CallOption{WithUploadConcurrency(1)}, "v2proto.userCopy"},
+		{"one at a time", []CallOption{WithLimits(Limits{Concurrency: 1})}, "v2proto.userCopy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, rec := recordingClient(t, reg.URL)

@@ -39,7 +39,7 @@ func TestTranscript(t *testing.T) {
 	f.route("GET /v2/ns/repo/manifests/bad", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "/v2/ns/repo/blobs/uploads/x?_state=abc&digest=sha256:aa")
 		w.Header().Set("Set-Cookie", "session=1")
-		writeErrors(w, http.StatusBadRequest, "DENIED", "no")
+		writeErrors(w, http.StatusBadRequest, failures.CodeDenied, "no")
 	})
 	opt, transcript := recordTranscript()
 	c := f.client(t, opt)
@@ -51,7 +51,7 @@ func TestTranscript(t *testing.T) {
 	}
 	resp.Body.Close()
 	f.route("GET /v2/ns/repo/manifests/nope", func(w http.ResponseWriter, r *http.Request) {
-		writeErrors(w, http.StatusNotFound, "MANIFEST_UNKNOWN", "no")
+		writeErrors(w, http.StatusNotFound, failures.CodeManifestUnknown, "no")
 	})
 	req, _ = http.NewRequest("GET", "/v2/ns/repo/manifests/nope", nil)
 	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json")
@@ -72,7 +72,7 @@ func TestTranscript(t *testing.T) {
 		{Step: failures.GetManifest, Method: "GET", Path: "/v2/ns/repo/manifests/bad?_state=REDACTED", Status: 400,
 			Header: http.Header{"Content-Type": {"application/json"}, "Docker-Distribution-Api-Version": {"registry/2.0"},
 				"Location": {"/v2/ns/repo/blobs/uploads/x?_state=REDACTED&digest=sha256:aa"}},
-			Codes: []string{"DENIED"}, Body: `{"errors":[{"code":"DENIED","message":"no","detail":null}]}`, Note: "want 200"},
+			Codes: []string{failures.CodeDenied}, Body: `{"errors":[{"code":"DENIED","message":"no","detail":null}]}`, Note: "want 200"},
 	}
 	// Every call starts with a ping: keep the first.
 	var got []Exchange

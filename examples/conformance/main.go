@@ -88,6 +88,7 @@ type options struct {
 	parallel                                                          int
 	timeout                                                           time.Duration
 	verbose, probe                                                    bool
+	capNotes                                                          map[conformance.Capability]string // how each capability used was found
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -203,6 +204,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	copts = append(copts, conformance.Parallel(o.parallel), conformance.Timeout(o.timeout), conformance.Progress(prog.update))
 	rep := conformance.Check(ctx, target, copts...)
 	prog.done()
+	rep.CapabilityNotes = o.capNotes
+	if o.url == "" {
+		rep.CapabilityNotes = map[conformance.Capability]string{}
+		for _, c := range target.Capabilities {
+			rep.CapabilityNotes[c] = "measured for this registry with the suite (conftarget.Capabilities)"
+		}
+	}
 
 	if err := rep.WriteText(stdout); err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
@@ -511,6 +519,12 @@ func urlTarget(ctx context.Context, o *options, stderr io.Writer) (*conformance.
 			text = "not probed"
 		}
 		fmt.Fprintf(stderr, "  %-3s %-18s %s\n", map[bool]string{true: "yes", false: "no"}[has], c, text)
+		if has {
+			if o.capNotes == nil {
+				o.capNotes = map[conformance.Capability]string{}
+			}
+			o.capNotes[c] = text
+		}
 	}
 	fmt.Fprintf(stderr, "conformance: capabilities used: %s\n", strings.Join(capNames(caps), ","))
 

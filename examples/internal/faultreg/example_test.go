@@ -21,7 +21,7 @@ func ExampleRegistry_Add() {
 		panic(err)
 	}
 	defer f.Close()
-	rule := f.Add(faultreg.Rule{Step: failures.GetManifest, Nth: 2, Fault: faultreg.Status(404, "MANIFEST_UNKNOWN")})
+	rule := f.Add(faultreg.Rule{Step: failures.GetManifest, Nth: 2, Fault: faultreg.Status(404, failures.CodeManifestUnknown)})
 	for i := 0; i < 3; i++ {
 		resp, err := http.Get(f.URL + "/v2/ns/repo/manifests/latest")
 		if err != nil {

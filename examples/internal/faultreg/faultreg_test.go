@@ -200,7 +200,7 @@ var fake = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 
 func TestRuleMatching(t *testing.T) {
 	f := faultreg.Start(t, fake, faultreg.Options{})
-	second := f.Add(faultreg.Rule{Step: failures.GetManifest, Nth: 2, Fault: faultreg.Status(404, "MANIFEST_UNKNOWN")})
+	second := f.Add(faultreg.Rule{Step: failures.GetManifest, Nth: 2, Fault: faultreg.Status(404, failures.CodeManifestUnknown)})
 	byPath := f.Add(faultreg.Rule{Method: "GET", Path: `/manifests/other$`, Fault: faultreg.Status(418)})
 	var got []int
 	for _, ref := range []string{"a", "b", "other", "c", "other"} {
@@ -232,10 +232,10 @@ func TestFaults(t *testing.T) {
 	path := "/v2/ns/blobs/sha256:x"
 	want := []byte("body of " + path)
 
-	f.Add(faultreg.Rule{Path: "status", Fault: faultreg.Status(400, "MANIFEST_INVALID", "DENIED")})
+	f.Add(faultreg.Rule{Path: "status", Fault: faultreg.Status(400, failures.CodeManifestInvalid, failures.CodeDenied)})
 	st, h, body := do(t, "GET", f.URL+"/status", nil)
 	var eb struct{ Errors []struct{ Code string } }
-	if err := json.Unmarshal(body, &eb); st != 400 || err != nil || len(eb.Errors) != 2 || eb.Errors[1].Code != "DENIED" || h.Get("Content-Type") != "application/json" {
+	if err := json.Unmarshal(body, &eb); st != 400 || err != nil || len(eb.Errors) != 2 || eb.Errors[1].Code != failures.CodeDenied || h.Get("Content-Type") != "application/json" {
 		t.Errorf("Status(400, codes) = %d %s %q", st, h.Get("Content-Type"), body)
 	}
 

@@ -1,7 +1,6 @@
 package ggcrreg_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/registrytest/registrytest/examples/internal/ggcrreg"
@@ -12,28 +11,5 @@ import (
 // auth), checks its Info and that it refuses a read-only restart, and
 // stops it.
 func TestStart(t *testing.T) {
-	reg, err := ggcrreg.New(ggcrreg.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reg.Name != ggcrreg.Name || reg.Auth != testreg.AuthNone || reg.URL == "" {
-		t.Errorf("Info = %+v, want Name %q, Auth none and a URL", reg.Info, ggcrreg.Name)
-	}
-	resp, err := http.Get(reg.URL + "/v2/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET /v2/ = %d, want 200", resp.StatusCode)
-	}
-	if err := reg.SetReadOnly(true); err == nil {
-		t.Errorf("SetReadOnly(true) = nil, want an error (no read-only mode)")
-	}
-	if err := reg.Close(); err != nil {
-		t.Errorf("Close() = %v", err)
-	}
-	if _, err := http.Get(reg.URL + "/v2/"); err == nil {
-		t.Errorf("GET /v2/ after Close succeeded, want an error")
-	}
+	testreg.SmokeTestOpen(t, ggcrreg.Name, func() (*testreg.Registry, error) { return ggcrreg.New(ggcrreg.Options{}) })
 }

@@ -227,7 +227,7 @@ func TestHostilePull(t *testing.T) {
 		{name: "blob redirect loop", rules: onLayer(faultreg.Redirect(http.StatusFound, func(r *http.Request) string { return r.URL.Path })), call: pull("latest"),
 			kind: "request", step: failures.GetBlob,
 			want: getL + ": stopped after 10 redirects (get-blob)"},
-		{name: "manifest 401 after a good token", rules: onManifest(faultreg.Status(401, "UNAUTHORIZED")), call: pull("latest"),
+		{name: "manifest 401 after a good token", rules: onManifest(faultreg.Status(401, failures.CodeUnauthorized)), call: pull("latest"),
 			kind: "status", step: failures.GetManifest,
 			want: getM + " = 401 UNAUTHORIZED, want 200 (get-manifest)"},
 	})
@@ -328,19 +328,19 @@ func TestHostileListing(t *testing.T) {
 		{name: "other Content-Type", rules: onTags(faultreg.SetHeader("Content-Type", "text/plain; charset=utf-8")), call: tags(WithPageSize(1))},
 		{name: "endless page", rules: onTags(faultreg.Endless(200, jsonHeader, `{"name":"hostile/repo","tags":["`)), call: tags(WithPageSize(1)),
 			kind: "response", step: failures.ListTags,
-			want: list + ` = 200, body of more than 4194304 bytes, want at most 4194304 (WithMaxPageBody) (list-tags)`},
+			want: list + ` = 200, body of more than 4194304 bytes, want at most 4194304 (Limits.MaxPageBody) (list-tags)`},
 		{name: "page stalls", rules: onTags(faultreg.Stall(5)), call: tags(WithPageSize(1)), stall: true,
 			kind: "request", step: failures.ListTags,
 			want: list + `: reading the body: context deadline exceeded (list-tags)`},
-		{name: "catalog that never ends, page limit", rules: endlessCatalog(func(i int) string { return fmt.Sprintf("r%d", i) }), call: catalog(WithMaxPages(50)),
+		{name: "catalog that never ends, page limit", rules: endlessCatalog(func(i int) string { return fmt.Sprintf("r%d", i) }), call: catalog(WithLimits(Limits{MaxPages: 50})),
 			kind: "response", step: failures.Catalog,
-			want: `GET /v2/_catalog?page=REDACTED = 200, Link to a page after 50 pages, want at most 50 pages (WithMaxPages) (catalog)`},
+			want: `GET /v2/_catalog?page=REDACTED = 200, Link to a page after 50 pages, want at most 50 pages (Limits.MaxPages) (catalog)`},
 		{name: "catalog that never ends, deadline", rules: slowly(endlessCatalog(func(i int) string { return fmt.Sprintf("r%d", i) })), call: catalog(), deadline: hostileDeadline,
 			kind: "request", step: failures.Catalog,
 			want: `GET /v2/_catalog?page=…: … deadline exceeded (catalog)`},
-		{name: "catalog of big names", rules: endlessCatalog(func(i int) string { return strings.Repeat("r", 1<<20) + fmt.Sprint(i) }), call: catalog(WithMaxTotalBody(8 << 20)),
+		{name: "catalog of big names", rules: endlessCatalog(func(i int) string { return strings.Repeat("r", 1<<20) + fmt.Sprint(i) }), call: catalog(WithLimits(Limits{MaxTotalBody: 8 << 20})),
 			kind: "response", step: failures.Catalog,
-			want: `GET /v2/_catalog?page=REDACTED = 200, … at most 8388608 in all (WithMaxTotalBody) (catalog)`},
+			want: `GET /v2/_catalog?page=REDACTED = 200, … at most 8388608 in all (Limits.MaxTotalBody) (catalog)`},
 		{name: "catalog with growing Links", rules: []faultreg.Rule{{Step: failures.Catalog, Fault: func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
 			next := r.URL.Query().Get("last") + strings.Repeat("x", 1<<10)
 			w.Header().Set("Content-Type", "application/json")
@@ -377,7 +377,7 @@ func TestHostilePush(t *testing.T) {
 	push := pushWith()
 	// pushOne uploads one blob at a time: when a blob's upload stalls, no
 	// other is in flight whose next exchange the deadline could end first.
-	pushOne := pushWith(WithUploadConcurrency(1))
+	pushOne := pushWith(WithLimits(Limits{Concurrency: 1}))
 	rules := 0
 	on := func(step failures.Step, f faultreg.Fault) []faultreg.Rule {
 		rules++

@@ -84,7 +84,7 @@ func TestTagPagesFlat(t *testing.T) {
 	e.note(walkErr)
 	t.Logf("%d pages, %d tags in %v; heap objects %d MiB at the start, peak %d MiB (+%.1f MiB)",
 		pages, tags, time.Since(start).Round(time.Millisecond), base>>20, peak>>20, float64(peak-base)/(1<<20))
-	want := fmt.Sprintf(`GET /v2/%s/tags/list?page=REDACTED = 200, Link to a page after %d pages, want at most %d pages (WithMaxPages) (list-tags)`,
+	want := fmt.Sprintf(`GET /v2/%s/tags/list?page=REDACTED = 200, Link to a page after %d pages, want at most %d pages (Limits.MaxPages) (list-tags)`,
 		hostileRepo, DefaultMaxPages, DefaultMaxPages)
 	if walkErr == nil || walkErr.Error() != want {
 		t.Errorf("TagPages ended with %v, want %s", walkErr, want)

@@ -92,10 +92,10 @@ func TestHostileConfigSize(t *testing.T) {
 	e.run(t, []hostileCase{
 		{name: "1 TiB config", rules: rules, call: pull(), deadline: hostileDeadline,
 			kind: "response", step: failures.GetManifest,
-			want: getM + fmt.Sprintf("want at most %d (WithMaxConfigSize) (get-manifest)", DefaultMaxConfigSize)},
-		{name: "1 TiB config, cap of 1 KiB", rules: rules, call: pull(WithMaxConfigSize(1 << 10)), deadline: hostileDeadline,
+			want: getM + fmt.Sprintf("want at most %d (Limits.MaxConfigSize) (get-manifest)", DefaultMaxConfigSize)},
+		{name: "1 TiB config, cap of 1 KiB", rules: rules, call: pull(WithLimits(Limits{MaxConfigSize: 1 << 10})), deadline: hostileDeadline,
 			kind: "response", step: failures.GetManifest,
-			want: getM + "want at most 1024 (WithMaxConfigSize) (get-manifest)"},
+			want: getM + "want at most 1024 (Limits.MaxConfigSize) (get-manifest)"},
 	})
 	// The endless config itself is never requested.
 	for _, r := range e.f.Requests() {

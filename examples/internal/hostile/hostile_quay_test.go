@@ -77,8 +77,8 @@ func TestQuayTable(t *testing.T) {
 	}
 	flows := map[string]quayFlow{
 		"Push":                 {name: "Push", call: push()},
-		"Push, no head checks": {name: "Push", call: push(WithSkipHeadChecks())},
-		"Push, mounts":         {name: "Push", call: push(WithMounts(mounts))},
+		"Push, no head checks": {name: "Push", call: push(WithBlobChecks(BlobChecks{Head: HeadNone}))},
+		"Push, mounts":         {name: "Push", call: push(WithUpload(Upload{Mounts: mounts}))},
 		"PushManifest": {name: "PushManifest", call: func(ctx context.Context, opts ...CallOption) error {
 			_, err := e.c.PushManifest(ctx, src, "again", built.MediaType, built.Bytes, with(opts)...)
 			return err

@@ -280,7 +280,7 @@ func (e *hostileEnv) pushBlob(b []byte) string {
 	e.t.Helper()
 	blob := BytesBlob(b)
 	if _, err := e.c.PushBlob(context.Background(), hostileRepo, blob, e.creds, hostileScopes,
-		WithUploadStyle(UploadPostPut), WithSkipHeadChecks(), WithSkipBlobChecks()); err != nil {
+		WithUpload(Upload{Style: UploadPostPut}), WithBlobChecks(BlobChecks{Head: HeadNone, SkipGet: true})); err != nil {
 		e.t.Fatal(err)
 	}
 	return string(blob.Digest())
@@ -695,7 +695,7 @@ func TestHostileUploadLocation(t *testing.T) {
 		})})
 		var u *url.URL
 		err := e.bounded(t, 0, func(ctx context.Context) error {
-			_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob([]byte("data")), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
+			_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob([]byte("data")), e.creds, hostileScopes, WithBlobChecks(BlobChecks{Head: HeadNone, SkipGet: true}))
 			return err
 		})
 		if reqs := e.f.Other.Requests(); len(reqs) > 0 {
@@ -821,7 +821,7 @@ func TestHostileEchoedSecrets(t *testing.T) {
 			})
 			wantError[*StatusError](t, "GET manifest", err, `GET /v2/hostile/repo/manifests/latest = 403 REDACTED, want 200 (get-manifest)`)
 			err = e.bounded(t, 0, func(ctx context.Context) error {
-				_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob([]byte("data")), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
+				_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob([]byte("data")), e.creds, hostileScopes, WithBlobChecks(BlobChecks{Head: HeadNone, SkipGet: true}))
 				return err
 			})
 			wantError[*StatusError](t, "PATCH", err, `…PATCH /v2/hostile/repo/blobs/uploads/…?_state=REDACTED = 403 REDACTED, want 202 (upload-chunk)`)
@@ -887,7 +887,7 @@ func TestHostileHangupMidUpload(t *testing.T) {
 	e := newHostile(t, testreg.AuthToken)
 	e.f.Add(faultreg.Rule{Step: failures.UploadChunk, Fault: faultreg.Hangup(64 << 10)})
 	err := e.bounded(t, 0, func(ctx context.Context) error {
-		_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob(bytes.Repeat([]byte("hangup"), 8<<20/6)), e.creds, hostileScopes, WithSkipHeadChecks(), WithSkipBlobChecks())
+		_, err := e.c.PushBlob(ctx, hostileRepo, BytesBlob(bytes.Repeat([]byte("hangup"), 8<<20/6)), e.creds, hostileScopes, WithBlobChecks(BlobChecks{Head: HeadNone, SkipGet: true}))
 		return err
 	})
 	qe := wantError[*RequestError](t, "PATCH cut off", err, `…PATCH /v2/hostile/repo/blobs/uploads/…?_state=REDACTED: … (upload-chunk)`)

@@ -222,7 +222,7 @@ func (e *env) testPing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := client(t, tt.reg).Ping(ctx, admin)
+			got, err := client(t, tt.reg).Ping(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -401,7 +401,7 @@ func (e *env) testScopeRefused(t *testing.T) {
 		t.Fatalf("POST upload with a pull-only token: %v, want a *StatusError", err)
 	}
 	want := &v2proto.StatusError{Step: failures.StartUpload, Method: "POST", Path: "/v2/" + repo + "/blobs/uploads/",
-		Got: 401, Codes: []string{"UNAUTHORIZED"}, Want: 202}
+		Got: 401, Codes: []string{failures.CodeUnauthorized}, Want: 202}
 	if diff := cmp.Diff(want, se, cmp.FilterPath(func(p cmp.Path) bool {
 		f := p.Last().String()
 		return f == ".Errors" || f == ".Body"

@@ -349,7 +349,7 @@ func lsTagsEmpty(t *testing.T, reg *testreg.Registry, b listingBehaviour, admin 
 	// A repository nothing was pushed to: 404 NAME_UNKNOWN.
 	_, err := c.Tags(ctx, "ls/never-pushed", admin)
 	var se *v2proto.StatusError
-	if !errors.As(err, &se) || se.Step != failures.ListTags || se.Got != 404 || !slices.Equal(se.Codes, []string{"NAME_UNKNOWN"}) {
+	if !errors.As(err, &se) || se.Step != failures.ListTags || se.Got != 404 || !slices.Equal(se.Codes, []string{failures.CodeNameUnknown}) {
 		t.Errorf("Tags of an empty repository = %v, want 404 NAME_UNKNOWN at list-tags", err)
 	}
 
@@ -462,7 +462,7 @@ func lsCatalogPaging(t *testing.T, reg *testreg.Registry, b listingBehaviour, ad
 		n := reg.CatalogMaxEntries + 1
 		_, err := c.Catalog(ctx, admin, v2proto.WithPageSize(n))
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Got != 400 || !slices.Equal(se.Codes, []string{"PAGINATION_NUMBER_INVALID"}) {
+		if !errors.As(err, &se) || se.Got != 400 || !slices.Equal(se.Codes, []string{failures.CodePaginationNumberInvalid}) {
 			t.Errorf("Catalog(n=%d) = %v, want 400 PAGINATION_NUMBER_INVALID", n, err)
 		}
 	})

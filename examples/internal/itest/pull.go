@@ -178,7 +178,7 @@ func (p *pullEnv) testOCI(t *testing.T) {
 	for _, ref := range []string{"latest", string(b.digest)} {
 		_, err := p.c.GetManifest(ctx, repo, ref, admin, v2proto.WithAccept(schema2.MediaTypeManifest, schema2.MediaTypeManifestList))
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Got != 404 || !slicesContain(se.Codes, "MANIFEST_UNKNOWN") {
+		if !errors.As(err, &se) || se.Got != 404 || !slicesContain(se.Codes, failures.CodeManifestUnknown) {
 			t.Errorf("GetManifest(%s) of an OCI manifest with a schema2-only Accept: %v, want 404 MANIFEST_UNKNOWN", ref, err)
 		}
 	}
@@ -371,7 +371,7 @@ func (p *pullEnv) testIndex(t *testing.T) {
 		if !errors.As(err, &re) || re.What != "Content-Type" || re.Got != fmt.Sprintf("%q", v1.MediaTypeImageIndex) {
 			t.Errorf("OCI-manifest-only Pull of the index on v3: %v, want the index as stored", err)
 		}
-	} else if !errors.As(err, &se) || se.Got != 404 || !slicesContain(se.Codes, "MANIFEST_UNKNOWN") {
+	} else if !errors.As(err, &se) || se.Got != 404 || !slicesContain(se.Codes, failures.CodeManifestUnknown) {
 		t.Errorf("OCI-manifest-only Pull of the index on 2.8: %v, want 404 MANIFEST_UNKNOWN", err)
 	}
 }
@@ -403,7 +403,7 @@ func (p *pullEnv) testDelete(t *testing.T) {
 	}
 	err := p.c.Delete(ctx, repo, []string{string(one.digest)}, admin)
 	var se *v2proto.StatusError
-	if !errors.As(err, &se) || se.Step != failures.DeleteManifest || se.Got != 404 || !slicesContain(se.Codes, "MANIFEST_UNKNOWN") {
+	if !errors.As(err, &se) || se.Step != failures.DeleteManifest || se.Got != 404 || !slicesContain(se.Codes, failures.CodeManifestUnknown) {
 		t.Errorf("second Delete: %v, want 404 MANIFEST_UNKNOWN at delete-manifest", err)
 	}
 
@@ -450,7 +450,7 @@ func (p *pullEnv) testBlobs(t *testing.T) {
 	}
 	err = p.c.DeleteBlob(ctx, repo, blob.Digest(), admin)
 	var se *v2proto.StatusError
-	if !errors.As(err, &se) || se.Step != failures.DeleteBlob || se.Got != 404 || !slicesContain(se.Codes, "BLOB_UNKNOWN") {
+	if !errors.As(err, &se) || se.Step != failures.DeleteBlob || se.Got != 404 || !slicesContain(se.Codes, failures.CodeBlobUnknown) {
 		t.Errorf("second DeleteBlob: %v, want 404 BLOB_UNKNOWN at delete-blob", err)
 	}
 }
@@ -511,12 +511,12 @@ func (p *pullEnv) testMissing(t *testing.T) {
 		}
 	}
 	_, err := p.c.GetBlob(ctx, repo, missing, nil, admin)
-	check("GetBlob of a missing blob", err, failures.GetBlob, "BLOB_UNKNOWN")
+	check("GetBlob of a missing blob", err, failures.GetBlob, failures.CodeBlobUnknown)
 	_, err = p.c.HeadBlob(ctx, repo, missing, admin)
 	check("HeadBlob of a missing blob", err, failures.HeadBlob, "")
 	for _, ref := range []string{"nope", string(missing)} {
 		_, err = p.c.GetManifest(ctx, repo, ref, admin)
-		check("GetManifest("+ref+")", err, failures.GetManifest, "MANIFEST_UNKNOWN")
+		check("GetManifest("+ref+")", err, failures.GetManifest, failures.CodeManifestUnknown)
 		_, err = p.c.HeadManifest(ctx, repo, ref, admin)
 		check("HeadManifest("+ref+")", err, failures.HeadManifest, "")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,24 +156,24 @@ func (p *pushEnv) testSchema2(t *testing.T) {
 		t.Errorf("layers (-want +got):\n%s", diff)
 	}
 	// Pushing again finds the blobs there: by default they are skipped;
-	// WithBlobsAbsent refuses them; WithSkipHeadChecks uploads them again.
+	// HeadWantAbsent refuses them; HeadNone uploads them again.
 	again, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin)
 	if err != nil {
 		t.Errorf("second Push: %v", err)
 	} else if diff := cmp.Diff(wantBlobs, again.Skipped); diff != "" {
 		t.Errorf("second Push: skipped blobs (-want +got):\n%s", diff)
 	}
-	_, err = p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithBlobsAbsent())
+	_, err = p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadWantAbsent}))
 	var se *v2proto.StatusError
-	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 || se.Option != "WithBlobsAbsent" {
-		t.Errorf("Push with WithBlobsAbsent: %v, want a *StatusError: HEAD = 200, want 404 (blob-head-check, WithBlobsAbsent)", err)
+	if !errors.As(err, &se) || se.Step != failures.BlobHeadCheck || se.Got != 200 || se.Want != 404 || se.Option != "BlobChecks.Head HeadWantAbsent" {
+		t.Errorf("Push with HeadWantAbsent: %v, want a *StatusError: HEAD = 200, want 404 (blob-head-check, BlobChecks.Head HeadWantAbsent)", err)
 	}
 	var be *v2proto.BlobError
 	if !errors.As(err, &be) || be.Digest != images[0].Layer.Digest() && be.Digest != images[1].Layer.Digest() && be.Digest != want.Config {
 		t.Errorf("second Push: %v, want a *BlobError naming a blob", err)
 	}
-	if _, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSkipHeadChecks()); err != nil {
-		t.Errorf("second Push with WithSkipHeadChecks: %v", err)
+	if _, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})); err != nil {
+		t.Errorf("second Push with HeadNone: %v", err)
 	}
 }
 
@@ -183,7 +184,7 @@ func (p *pushEnv) testSchema1(t *testing.T) {
 	if !p.reg.Schema1 {
 		// distribution v3 has no schema1: the PUT is refused.
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_INVALID") {
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, failures.CodeManifestInvalid) {
 			t.Fatalf("Push schema1 on %s: %v, want put-manifest 400 MANIFEST_INVALID", p.reg.Name, err)
 		}
 		t.Logf("%s refuses schema1: %v", p.reg.Name, err)
@@ -206,9 +207,9 @@ func (p *pushEnv) testSchema1(t *testing.T) {
 	}
 	// Unicode, raw and escaped.
 	for _, ascii := range []bool{false, true} {
-		opts := []v2proto.CallOption{admin, v2proto.WithSchema(v2proto.Schema1), v2proto.WithSkipHeadChecks()}
+		opts := []v2proto.CallOption{admin, v2proto.WithSchema(v2proto.Schema1), v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})}
 		if ascii {
-			opts = append(opts, v2proto.WithEnsureASCII())
+			opts = append(opts, v2proto.WithBuild(v2proto.Build{EnsureASCII: true}))
 		}
 		res, err := p.c.Push(ctx, repo, []string{fmt.Sprintf("emoji-%v", ascii)}, fixtures.Emoji(), opts...)
 		if err != nil {
@@ -216,7 +217,7 @@ func (p *pushEnv) testSchema1(t *testing.T) {
 		}
 		p.checkPushed(t, repo, res)
 		if got := bytes.Contains(res.Manifests[0].Bytes, []byte(`\\ud83d\\ude31`)); got != ascii {
-			t.Errorf("WithEnsureASCII %v: escaped emoji in the manifest = %v", ascii, got)
+			t.Errorf("Build.EnsureASCII %v: escaped emoji in the manifest = %v", ascii, got)
 		}
 	}
 }
@@ -275,11 +276,11 @@ func (p *pushEnv) testStyles(t *testing.T) {
 		t.Run(style.String(), func(t *testing.T) {
 			repo := "push/style-" + style.String()
 			blob := fixtures.RandomBlob(uint64(100+i), 3000+int64(i), "application/octet-stream")
-			opts := []v2proto.CallOption{admin, v2proto.WithUploadStyle(style)}
+			u := v2proto.Upload{Style: style}
 			if style == v2proto.UploadChunked {
-				opts = append(opts, v2proto.WithChunkSize(1000))
+				u.ChunkSize = 1000
 			}
-			res, err := p.c.PushBlob(ctx, repo, blob, opts...)
+			res, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithUpload(u))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -336,7 +337,7 @@ func (p *pushEnv) testChunks(t *testing.T) {
 		eachSchema(t, p.reg, name+"/", func(t *testing.T, s v2proto.Schema) {
 			repo := "push/chunks-" + name + "-" + string(s)
 			images := fixtures.Random4096(7)
-			res, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSchema(s), v2proto.WithChunks(quaySlices[name]...))
+			res, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithSchema(s), v2proto.WithUpload(v2proto.Upload{Chunks: quaySlices[name]}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -350,7 +351,7 @@ func (p *pushEnv) testChunks(t *testing.T) {
 	}
 	t.Run("last-chunk-in-put", func(t *testing.T) {
 		blob := fixtures.RandomBlob(11, 2500, "application/octet-stream")
-		res, err := p.c.PushBlob(ctx, "push/chunks-put", blob, admin, v2proto.WithChunkSize(1000), v2proto.WithLastChunkInPut())
+		res, err := p.c.PushBlob(ctx, "push/chunks-put", blob, admin, v2proto.WithUpload(v2proto.Upload{ChunkSize: 1000, LastChunkInPut: true}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -365,7 +366,7 @@ func (p *pushEnv) testChunks(t *testing.T) {
 	})
 	t.Run("oversized-chunk", func(t *testing.T) {
 		blob := fixtures.RandomBlob(12, 50, "application/octet-stream")
-		_, err := p.c.PushBlob(ctx, "push/chunks-bad", blob, admin, v2proto.WithChunks(v2proto.Chunk{Start: 0, End: 100}))
+		_, err := p.c.PushBlob(ctx, "push/chunks-bad", blob, admin, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{{Start: 0, End: 100}}}))
 		var be *v2proto.BlobError
 		if !errors.As(err, &be) || be.Digest != blob.Digest() {
 			t.Errorf("PushBlob with a chunk past the blob: %v, want a *BlobError", err)
@@ -383,8 +384,7 @@ func (p *pushEnv) testChunkOverlap(t *testing.T) {
 	repo := "push/chunk-overlap"
 	switch p.reg.Name {
 	case nameV3:
-		res, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithChunks(
-			v2proto.Chunk{Start: 0, End: 90}, v2proto.Chunk{Start: 10, End: v2proto.ChunkToEnd, Status: 416}))
+		res, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{{Start: 0, End: 90}, {Start: 10, End: v2proto.ChunkToEnd, Status: 416}}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,15 +399,13 @@ func (p *pushEnv) testChunkOverlap(t *testing.T) {
 			t.Errorf("Finished = true, want false: the chunks left bytes unsent")
 		}
 		// Resending from the end of what was received completes it.
-		res, err = p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithChunks(
-			v2proto.Chunk{Start: 0, End: 90}, v2proto.Chunk{Start: 10, End: v2proto.ChunkToEnd, Status: 416},
-			v2proto.Chunk{Start: 90, End: v2proto.ChunkToEnd}))
+		res, err = p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{{Start: 0, End: 90}, {Start: 10, End: v2proto.ChunkToEnd, Status: 416},
+			{Start: 90, End: v2proto.ChunkToEnd}}}))
 		if err != nil || !res.Finished {
 			t.Fatalf("PushBlob going on in order after the 416 = %+v, %v, want finished", res, err)
 		}
 	default:
-		_, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithChunks(
-			v2proto.Chunk{Start: 0, End: 90}, v2proto.Chunk{Start: 10, End: v2proto.ChunkToEnd}))
+		_, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithUpload(v2proto.Upload{Chunks: []v2proto.Chunk{{Start: 0, End: 90}, {Start: 10, End: v2proto.ChunkToEnd}}}))
 		var re *v2proto.ResponseError
 		want := fmt.Sprintf(`"0-%d"`, blob.Size()-1)
 		got := fmt.Sprintf(`"0-%d"`, 90+blob.Size()-10-1)
@@ -439,7 +437,7 @@ func (p *pushEnv) testChunkGap(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := "push/chunk-" + tc.name
-			res, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithChunks(tc.chunks...))
+			res, err := p.c.PushBlob(ctx, repo, blob, admin, v2proto.WithUpload(v2proto.Upload{Chunks: tc.chunks}))
 			if p.reg.Name != nameV3 {
 				// 2.8 appends the chunk: 202 where 416 is wanted.
 				var se *v2proto.StatusError
@@ -459,7 +457,7 @@ func (p *pushEnv) testChunkGap(t *testing.T) {
 				t.Errorf("Finished = true, want false")
 			}
 			// Push stops before the manifest, as Quay's did.
-			pr, err := p.c.Push(ctx, repo, []string{"latest"}, []fixtures.Image{{ID: "x", Layer: blob}}, admin, v2proto.WithChunks(tc.chunks...), v2proto.WithSkipHeadChecks())
+			pr, err := p.c.Push(ctx, repo, []string{"latest"}, []fixtures.Image{{ID: "x", Layer: blob}}, admin, v2proto.WithUpload(v2proto.Upload{Chunks: tc.chunks}), v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}))
 			if err != nil || pr.Complete || len(pr.Manifests) != 0 {
 				t.Errorf("Push = %+v, %v, want an incomplete result without manifests", pr, err)
 			}
@@ -473,7 +471,7 @@ func (p *pushEnv) testMount(t *testing.T) {
 	base := "push/mount-base"
 	other := "push-other/mount-base"
 	for _, r := range []string{base, other} {
-		if _, err := p.c.Push(ctx, r, []string{"latest"}, images, admin, v2proto.WithSkipHeadChecks()); err != nil {
+		if _, err := p.c.Push(ctx, r, []string{"latest"}, images, admin, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -487,7 +485,7 @@ func (p *pushEnv) testMount(t *testing.T) {
 	for _, tc := range []struct{ name, from string }{{"same-namespace", base}, {"cross-namespace", other}} {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := "push/mount-" + tc.name
-			res, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithMounts(mounts(tc.from)))
+			res, err := p.c.Push(ctx, repo, []string{"latest"}, images, admin, v2proto.WithUpload(v2proto.Upload{Mounts: mounts(tc.from)}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -506,7 +504,7 @@ func (p *pushEnv) testMount(t *testing.T) {
 	t.Run("fallback", func(t *testing.T) {
 		// The source lacks the blob: 202 and an upload session.
 		blob := fixtures.RandomBlob(32, 500, "application/octet-stream")
-		res, err := p.c.PushBlob(ctx, "push/mount-fallback", blob, admin, v2proto.WithMounts(map[digest.Digest]string{blob.Digest(): base}))
+		res, err := p.c.PushBlob(ctx, "push/mount-fallback", blob, admin, v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): base}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -516,7 +514,7 @@ func (p *pushEnv) testMount(t *testing.T) {
 	})
 	t.Run("no-from", func(t *testing.T) {
 		// Neither distribution mounts without from: 202.
-		res, err := p.c.PushBlob(ctx, "push/mount-nofrom", images[0].Layer, admin, v2proto.WithMounts(map[digest.Digest]string{images[0].Layer.Digest(): ""}))
+		res, err := p.c.PushBlob(ctx, "push/mount-nofrom", images[0].Layer, admin, v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{images[0].Layer.Digest(): ""}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -529,7 +527,7 @@ func (p *pushEnv) testMount(t *testing.T) {
 		// through the offered session.
 		blob := fixtures.RandomBlob(33, 500, "application/octet-stream")
 		res, err := p.c.PushBlob(ctx, "push/mount-refused", blob, admin,
-			v2proto.WithMounts(map[digest.Digest]string{blob.Digest(): "push/no-such-repo"}),
+			v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): "push/no-such-repo"}}),
 			v2proto.ExpectFailure(failures.UnauthorizedForMount))
 		if err != nil {
 			t.Fatal(err)
@@ -539,7 +537,7 @@ func (p *pushEnv) testMount(t *testing.T) {
 		}
 		// A mount that succeeds misses the failure.
 		_, err = p.c.PushBlob(ctx, "push/mount-refused2", images[0].Layer, admin,
-			v2proto.WithMounts(mounts(base)), v2proto.ExpectFailure(failures.UnauthorizedForMount))
+			v2proto.WithUpload(v2proto.Upload{Mounts: mounts(base)}), v2proto.ExpectFailure(failures.UnauthorizedForMount))
 		var se *v2proto.StatusError
 		if !errors.As(err, &se) || se.Step != failures.MountBlob || se.Got != 201 || se.Want != 202 {
 			t.Errorf("PushBlob with a mount that works, expecting unauthorized-for-mount: %v, want mount-blob = 201, want 202", err)
@@ -552,7 +550,7 @@ func (p *pushEnv) testCancel(t *testing.T) {
 	for _, style := range []v2proto.UploadStyle{v2proto.UploadPatch, v2proto.UploadPostPut, v2proto.UploadChunked} {
 		t.Run(style.String(), func(t *testing.T) {
 			blob := fixtures.RandomBlob(41, 3000, "application/octet-stream")
-			res, err := p.c.PushBlob(ctx, "push/cancel-"+style.String(), blob, admin, v2proto.WithUploadStyle(style), v2proto.WithCancelUpload())
+			res, err := p.c.PushBlob(ctx, "push/cancel-"+style.String(), blob, admin, v2proto.WithUpload(v2proto.Upload{Style: style, Cancel: true}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -566,7 +564,7 @@ func (p *pushEnv) testCancel(t *testing.T) {
 		// with push and pull only is refused at cancel-upload.
 		repo := "push/cancel-nodelete"
 		_, err := p.c.PushBlob(ctx, repo, fixtures.RandomBlob(42, 100, "application/octet-stream"), admin,
-			v2proto.WithCancelUpload(), v2proto.WithScopes("repository:"+repo+":push,pull"))
+			v2proto.WithUpload(v2proto.Upload{Cancel: true}), v2proto.WithScopes("repository:"+repo+":push,pull"))
 		var se *v2proto.StatusError
 		if !errors.As(err, &se) || se.Step != failures.CancelUpload || se.Got != 401 {
 			t.Fatalf("cancel with a push,pull token on %s: %v, want cancel-upload 401", p.reg.Name, err)
@@ -574,7 +572,7 @@ func (p *pushEnv) testCancel(t *testing.T) {
 		t.Logf("%s: %v", p.reg.Name, err)
 	})
 	t.Run("push", func(t *testing.T) {
-		res, err := p.c.Push(ctx, "push/cancel-push", []string{"latest"}, fixtures.Basic(), admin, v2proto.WithCancelUpload())
+		res, err := p.c.Push(ctx, "push/cancel-push", []string{"latest"}, fixtures.Basic(), admin, v2proto.WithUpload(v2proto.Upload{Cancel: true}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -629,7 +627,7 @@ func (p *pushEnv) testList(t *testing.T) {
 			}
 		}
 		// The same again without HEAD checks.
-		if _, err := p.c.PushList(ctx, repo, []string{"latest"}, list, admin, v2proto.WithSkipHeadChecks()); err != nil {
+		if _, err := p.c.PushList(ctx, repo, []string{"latest"}, list, admin, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone})); err != nil {
 			t.Errorf("second PushList: %v", err)
 		}
 	})
@@ -660,10 +658,10 @@ func (p *pushEnv) testList(t *testing.T) {
 	t.Run("schema1-children", func(t *testing.T) {
 		// Quay's first list: an unsigned schema1 child and a schema2 one.
 		repo := "push/list-s1"
-		_, err := p.c.PushList(ctx, repo, []string{"latest"}, fixtures.QuayList(), admin, v2proto.WithChildSchemas(v2proto.Schema1))
+		_, err := p.c.PushList(ctx, repo, []string{"latest"}, fixtures.QuayList(), admin, v2proto.WithBuild(v2proto.Build{ChildSchemas: []v2proto.Schema{v2proto.Schema1}}))
 		// Neither distribution takes an unsigned schema1 manifest.
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_INVALID") {
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, failures.CodeManifestInvalid) {
 			t.Fatalf("PushList with an unsigned schema1 child on %s: %v, want put-manifest 400 MANIFEST_INVALID", p.reg.Name, err)
 		}
 		t.Logf("%s refuses the unsigned schema1 child: %v", p.reg.Name, err)
@@ -711,7 +709,7 @@ func (p *pushEnv) testPushManifest(t *testing.T) {
 		t.Errorf("PushManifest = %+v, want digest %s, a Location and no OCI-Tag", mr, m.Digest)
 	}
 	// A Content-Type the registry does not know.
-	_, err = p.c.PushManifest(ctx, repo, "odd", m.MediaType, m.Bytes, admin, v2proto.WithManifestContentType("application/vnd.registrytest.unknown+json"),
+	_, err = p.c.PushManifest(ctx, repo, "odd", m.MediaType, m.Bytes, admin, v2proto.WithHeaders(v2proto.Headers{ManifestContentType: "application/vnd.registrytest.unknown+json"}),
 		v2proto.ExpectFailure(failures.UnsupportedContentType))
 	if err != nil {
 		t.Errorf("PushManifest with an unknown Content-Type expecting unsupported-content-type: %v", err)
@@ -730,9 +728,10 @@ func (p *pushEnv) testInvalidBlob(t *testing.T) {
 	ctx := context.Background()
 	eachSchema(t, p.reg, "", func(t *testing.T, s v2proto.Schema) {
 		repo := "push/invalid-blob-" + string(s)
-		// The option makes the call expect invalid-blob: met at
-		// put-manifest (400 MANIFEST_BLOB_UNKNOWN), Push returns nil, nil.
-		res, err := p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithInvalidBlobReferences())
+		// The call expects invalid-blob: met at put-manifest (400
+		// MANIFEST_BLOB_UNKNOWN), Push returns nil, nil.
+		res, err := p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithBuild(v2proto.Build{InvalidBlobReferences: true}),
+			v2proto.ExpectFailure(failures.InvalidBlob))
 		if err != nil || res != nil {
 			t.Fatalf("Push with invalid blob references = %+v, %v, want nil, nil", res, err)
 		}
@@ -741,10 +740,10 @@ func (p *pushEnv) testInvalidBlob(t *testing.T) {
 			do(t, p.c, failures.HeadBlob, request("HEAD", "/v2/"+repo+"/blobs/"+string(im.Layer.Digest()), "", nil), admin, pushScope(repo))
 		}
 		// Expecting another failure, the 400 is an error.
-		_, err = p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithInvalidBlobReferences(),
-			v2proto.WithSkipHeadChecks(), v2proto.ExpectFailure(failures.InvalidTag))
+		_, err = p.c.Push(ctx, repo, []string{"latest"}, fixtures.Basic(), admin, v2proto.WithSchema(s), v2proto.WithBuild(v2proto.Build{InvalidBlobReferences: true}),
+			v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}), v2proto.ExpectFailure(failures.InvalidTag))
 		var se *v2proto.StatusError
-		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, "MANIFEST_BLOB_UNKNOWN") {
+		if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 400 || !slices.Contains(se.Codes, failures.CodeManifestBlobUnknown) {
 			t.Errorf("Push expecting invalid-tag: %v, want put-manifest 400 MANIFEST_BLOB_UNKNOWN", err)
 		}
 	})
@@ -766,7 +765,7 @@ func (p *pushEnv) testBrokenConfig(t *testing.T) {
 	if bytes.Contains(cfg, []byte(`"history"`)) {
 		t.Errorf("config = %s, want no history", cfg)
 	}
-	_, err = p.c.Push(ctx, repo, []string{"v2"}, fixtures.Basic(), admin, v2proto.WithBrokenConfig(), v2proto.WithSkipHeadChecks(),
+	_, err = p.c.Push(ctx, repo, []string{"v2"}, fixtures.Basic(), admin, v2proto.WithBuild(v2proto.Build{BrokenConfig: true}), v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadNone}),
 		v2proto.ExpectFailure(failures.InvalidManifest))
 	var se *v2proto.StatusError
 	if !errors.As(err, &se) || se.Step != failures.PutManifest || se.Got != 201 || se.Want != 400 || !se.Mapped {
@@ -779,7 +778,7 @@ func (p *pushEnv) testBrokenConfig(t *testing.T) {
 func (p *pushEnv) testConcurrency(t *testing.T) {
 	ctx := context.Background()
 	images := fixtures.Chain(61, 12, fixtures.WithLayerSize(20<<10))
-	res, err := p.c.Push(ctx, "push/concurrent", []string{"latest"}, images, admin, v2proto.WithUploadConcurrency(6))
+	res, err := p.c.Push(ctx, "push/concurrent", []string{"latest"}, images, admin, v2proto.WithLimits(v2proto.Limits{Concurrency: 6}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -792,7 +791,7 @@ func (p *pushEnv) testConcurrency(t *testing.T) {
 		b := fixtures.RandomBlob(uint64(70+i), 10<<10, "application/octet-stream")
 		blobs = append(blobs, b, b)
 	}
-	rs, err := p.c.PushBlobs(ctx, "push/concurrent-blobs", blobs, admin, v2proto.WithChunkSize(4<<10))
+	rs, err := p.c.PushBlobs(ctx, "push/concurrent-blobs", blobs, admin, v2proto.WithUpload(v2proto.Upload{ChunkSize: 4 << 10}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -805,8 +804,8 @@ func (p *pushEnv) testConcurrency(t *testing.T) {
 		}
 	}
 	// An error in one upload ends the others and names its blob: the
-	// blobs are there, which WithBlobsAbsent refuses.
-	_, err = p.c.PushBlobs(ctx, "push/concurrent-blobs", blobs, admin, v2proto.WithBlobsAbsent())
+	// blobs are there, which HeadWantAbsent refuses.
+	_, err = p.c.PushBlobs(ctx, "push/concurrent-blobs", blobs, admin, v2proto.WithBlobChecks(v2proto.BlobChecks{Head: v2proto.HeadWantAbsent}))
 	var be *v2proto.BlobError
 	if !errors.As(err, &be) || !slices.ContainsFunc(blobs, func(b v2proto.Blob) bool { return b.Digest() == be.Digest }) {
 		t.Errorf("PushBlobs of blobs already there: %v, want a *BlobError naming one", err)
@@ -865,5 +864,31 @@ func PushMemory(t *testing.T, start testreg.StartFunc, size, limit int64) {
 		size>>20, elapsed.Round(time.Millisecond), before.HeapAlloc>>10, peak.Load()>>10, growth>>10)
 	if growth > limit {
 		t.Errorf("heap grew by %d KiB while pushing %d MiB, want at most %d KiB", growth>>10, size>>20, limit>>10)
+	}
+}
+
+// PushTwice pushes the same image twice to one repository of the open
+// registry reg (no auth), in Docker schema2 and in OCI, with the default
+// options, as a real client does: the second push must succeed, and skip
+// every blob (its HEAD finds them).
+func PushTwice(t *testing.T, reg *testreg.Registry) {
+	t.Helper()
+	c := lsClient(t, reg)
+	images := fixtures.Basic()
+	for _, schema := range []v2proto.Schema{v2proto.Schema2, v2proto.OCI} {
+		repo := "twice/" + strings.ToLower(string(schema))
+		first, err := c.Push(t.Context(), repo, []string{"latest"}, images, v2proto.WithSchema(schema))
+		if err != nil {
+			t.Fatalf("first Push(%s): %v", schema, err)
+		}
+		again, err := c.Push(t.Context(), repo, []string{"latest"}, images, v2proto.WithSchema(schema))
+		if err != nil {
+			t.Fatalf("second Push(%s) of the same image: %v, want it to succeed", schema, err)
+		}
+		// (The first push may skip blobs too: go-containerregistry has one
+		// blob store for every repository.)
+		if len(again.Skipped) != len(images)+1 {
+			t.Errorf("Push(%s) twice: the second skipped %d blobs (the first %d), want %d (the layers and the config)", schema, len(again.Skipped), len(first.Skipped), len(images)+1)
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // benchConc is the blobs in flight at once in BenchmarkImage: the default
-// of v2proto (DefaultUploadConcurrency, DefaultBlobConcurrency) and of
+// of v2proto (DefaultConcurrency) and of
 // go-containerregistry (WithJobs).
 const benchConc = 4
 

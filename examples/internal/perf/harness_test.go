@@ -132,7 +132,7 @@ const tag = "v1"
 //     PushManifest, and Pull;
 //   - sendfile: ours with v2proto.WithSendfile (the blob files go to the
 //     kernel, as the ceiling's); it does not pull (that would be ours);
-//   - oursput: ours pushing each blob in one PUT (WithUploadStyle
+//   - oursput: ours pushing each blob in one PUT (Upload.Style
 //     UploadPostPut, as the ceiling does) instead of the default PATCH then
 //     PUT; it does not pull;
 //   - gen: v2proto's Push of the fixtures chain (the layers produced on
@@ -147,7 +147,7 @@ const tag = "v1"
 // connection did the work.
 //
 // v2proto's checks are all on but the GET that re-reads each blob after
-// its upload (WithSkipBlobChecks): the HEAD before (404) and after (200
+// its upload (BlobChecks.SkipGet): the HEAD before (404) and after (200
 // with digest and length) every upload, every answer's status and headers,
 // and on pull the digest and length of every blob verified while it
 // streams.
@@ -163,8 +163,8 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 		return c
 	}
 	ours := newOurs()
-	pushOpts := []v2proto.CallOption{v2proto.WithUploadConcurrency(conc), v2proto.WithSkipBlobChecks()}
-	pullOpts := []v2proto.CallOption{v2proto.WithBlobConcurrency(conc)}
+	pushOpts := []v2proto.CallOption{v2proto.WithLimits(v2proto.Limits{Concurrency: conc}), v2proto.WithBlobChecks(v2proto.BlobChecks{SkipGet: true})}
+	pullOpts := []v2proto.CallOption{v2proto.WithLimits(v2proto.Limits{Concurrency: conc})}
 	// push pushes the blob files with c's PushBlobs, then the manifest.
 	push := func(c *v2proto.Client, opts ...v2proto.CallOption) func(ctx context.Context, repo string, img *perf.Image) error {
 		return func(ctx context.Context, repo string, img *perf.Image) error {
@@ -175,7 +175,7 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 			if _, err := c.PushBlobs(ctx, repo, blobs, opts...); err != nil {
 				return err
 			}
-			_, err := c.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes, opts...)
+			_, err := c.PushManifest(ctx, repo, tag, img.Manifest.MediaType, img.Manifest.Bytes) // opts are the blobs': PushManifest reads none of them
 			return err
 		}
 	}
@@ -198,7 +198,7 @@ func clients(reg *testreg.Registry, conc int, which ...string) []client {
 			}},
 		{name: "ours", push: push(ours, pushOpts...), pull: pull},
 		{name: "sendfile", push: push(newOurs(v2proto.WithSendfile()), pushOpts...)},
-		{name: "oursput", push: push(newOurs(), append(slices.Clone(pushOpts), v2proto.WithUploadStyle(v2proto.UploadPostPut))...)},
+		{name: "oursput", push: push(newOurs(), append(slices.Clone(pushOpts), v2proto.WithUpload(v2proto.Upload{Style: v2proto.UploadPostPut}))...)},
 		{name: "gen",
 			push: func(ctx context.Context, repo string, img *perf.Image) error {
 				_, err := gen.Push(ctx, repo, []string{tag}, img.Chain, pushOpts...)

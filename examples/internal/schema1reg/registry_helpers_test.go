@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/registrytest/registrytest/failures"
 	"io"
 	"net/http"
 	"net/url"
@@ -214,9 +215,9 @@ func checkRegistrySchema1(t *testing.T, base string) []byte {
 			// error text "invalid signature" (what ECDSA verification
 			// says) to MANIFEST_UNVERIFIED, and libtrust's RSA error reads
 			// "invalid RS256 signature: crypto/rsa: verification error".
-			wantStatus, wantCode := http.StatusBadRequest, "MANIFEST_UNVERIFIED"
+			wantStatus, wantCode := http.StatusBadRequest, failures.CodeManifestUnverified
 			if b.Key.Algorithm() == "RS256" {
-				wantStatus, wantCode = http.StatusInternalServerError, "UNKNOWN"
+				wantStatus, wantCode = http.StatusInternalServerError, failures.CodeUnknown
 			}
 			for name, doc := range tamperings(t, m) {
 				if _, err := schema1.Parse(doc); !errors.Is(err, schema1.ErrInvalidSignature) {
@@ -236,7 +237,7 @@ func checkRegistrySchema1(t *testing.T, base string) []byte {
 		b.Name, b.Layers = repo, layers
 		m := schema1test.MustBuild(t, b)
 		status, _, codes := c.putManifest(repo, "unsigned", m.MediaType(), m.Raw)
-		if status != http.StatusBadRequest || !contains(codes, "MANIFEST_INVALID") {
+		if status != http.StatusBadRequest || !contains(codes, failures.CodeManifestInvalid) {
 			t.Errorf("PUT unsigned = %d %v, want 400 [MANIFEST_INVALID]", status, codes)
 		}
 	})

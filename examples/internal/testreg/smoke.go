@@ -400,3 +400,35 @@ func pushForeign(t *testing.T, base, repo string) (int, []byte) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	return resp.StatusCode, body
 }
+
+// SmokeTestOpen checks a registry without auth and without a read-only
+// mode that new started (go-containerregistry, CUE): its Info names name
+// with no auth, GET /v2/ answers 200 without credentials, SetReadOnly
+// refuses, and after Close it no longer answers.
+func SmokeTestOpen(t *testing.T, name string, newRegistry func() (*Registry, error)) {
+	t.Helper()
+	reg, err := newRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Name != name || reg.Auth != AuthNone || reg.URL == "" {
+		t.Errorf("Info = %+v, want Name %q, Auth none and a URL", reg.Info, name)
+	}
+	resp, err := http.Get(reg.URL + "/v2/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /v2/ = %d, want 200", resp.StatusCode)
+	}
+	if err := reg.SetReadOnly(true); err == nil {
+		t.Errorf("SetReadOnly(true) = nil, want an error (no read-only mode)")
+	}
+	if err := reg.Close(); err != nil {
+		t.Errorf("Close() = %v", err)
+	}
+	if _, err := http.Get(reg.URL + "/v2/"); err == nil {
+		t.Errorf("GET /v2/ after Close succeeded, want an error")
+	}
+}
