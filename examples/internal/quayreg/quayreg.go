@@ -14,10 +14,12 @@
 // Quay's sources, so CI does not run these tests (the one exception to the
 // rule that CI skips nothing).
 //
-// serve.py (the live-server fixture as one process) is embedded in this
-// package and written to a temporary folder at each Start; bootstrap.py
-// starts it with the production app's answer to throttled logins (429 with
-// Retry-After) instead of the test app's 500.
+// serve.py, the live-server fixture as one process, is the one beside
+// setup.sh in the project's shared Quay scripts: QUAY_SERVE names it, and
+// without it the package looks for shared/quay/serve.py beside the
+// repository's checkout. bootstrap.py (embedded) starts it with the
+// production app's answer to throttled logins (429 with Retry-After)
+// instead of the test app's 500.
 package quayreg
 
 import (
@@ -33,6 +35,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,10 +50,10 @@ const (
 	EnvTree = "QUAY_TREE"
 	// EnvVenv names the virtual environment setup.sh made for it.
 	EnvVenv = "QUAY_VENV"
+	// EnvServe names serve.py, beside setup.sh in the project's shared
+	// Quay scripts; empty means shared/quay/serve.py beside the checkout.
+	EnvServe = "QUAY_SERVE"
 )
-
-//go:embed serve.py
-var servePy []byte
 
 //go:embed bootstrap.py
 var bootstrapPy []byte
@@ -66,6 +69,9 @@ type Options struct {
 	Tree string
 	// Venv is its virtual environment; empty means $QUAY_VENV.
 	Venv string
+	// Serve is the path of serve.py; empty means $QUAY_SERVE, else
+	// shared/quay/serve.py beside the repository's checkout.
+	Serve string
 	// Features are FEATURE_ flags set before serving (serve.py --feature),
 	// such as {"SUPERUSERS_FULL_ACCESS": false}.
 	Features map[string]bool
@@ -81,9 +87,12 @@ type Options struct {
 // name, or an error saying what to set up when either is unset or does not
 // hold what setup.sh makes.
 func FromEnv() (Options, error) {
-	o := Options{Tree: os.Getenv(EnvTree), Venv: os.Getenv(EnvVenv)}
+	o := Options{Tree: os.Getenv(EnvTree), Venv: os.Getenv(EnvVenv), Serve: servePath("")}
 	if o.Tree == "" || o.Venv == "" {
 		return o, errors.New("no Quay: " + SetUp)
+	}
+	if _, err := os.Stat(o.Serve); err != nil {
+		return o, fmt.Errorf("no serve.py (%v): set %s to the serve.py beside setup.sh", err, EnvServe)
 	}
 	if _, err := os.Stat(filepath.Join(o.Tree, "endpoints", "v2")); err != nil {
 		return o, fmt.Errorf("%s=%s is not a Quay tree (%v): %s", EnvTree, o.Tree, err, SetUp)
@@ -106,6 +115,22 @@ func SkipUnlessSetUp(t testing.TB) Options {
 }
 
 func python(venv string) string { return filepath.Join(venv, "bin", "python") }
+
+// servePath returns the serve.py to run: p, else $QUAY_SERVE, else
+// shared/quay/serve.py beside the checkout this package was built from.
+func servePath(p string) string {
+	if p != "" {
+		return p
+	}
+	if p := os.Getenv(EnvServe); p != "" {
+		return p
+	}
+	if _, file, _, ok := runtime.Caller(0); ok {
+		// file is <checkout>/examples/internal/quayreg/quayreg.go.
+		return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "quay", "serve.py")
+	}
+	return "serve.py"
+}
 
 // A Registry is a Quay served by serve.py in a child process.
 type Registry struct {
@@ -153,12 +178,14 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 		r.Close()
 		return nil, fmt.Errorf("quayreg.Start: %w%s", err, r.log.String())
 	}
-	for name, b := range map[string][]byte{"serve.py": servePy, "bootstrap.py": bootstrapPy} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return fail(err)
-		}
+	serve, err := filepath.Abs(servePath(o.Serve))
+	if err != nil {
+		return fail(err)
 	}
-	golden, err := goldenDB(ctx, o, tree, dir, r.log)
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap.py"), bootstrapPy, 0o644); err != nil {
+		return fail(err)
+	}
+	golden, err := goldenDB(ctx, o, tree, serve, r.log)
 	if err != nil {
 		return fail(err)
 	}
@@ -170,7 +197,7 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 		return fail(err)
 	}
 	r.URL = "http://127.0.0.1:" + strconv.Itoa(port)
-	args := []string{filepath.Join(dir, "bootstrap.py"), filepath.Join(dir, "serve.py"),
+	args := []string{filepath.Join(dir, "bootstrap.py"), serve,
 		"--quay", tree, "--workdir", dir, "--host", "127.0.0.1", "--port", strconv.Itoa(port), "--test-endpoints"}
 	for name, on := range o.Features {
 		args = append(args, "--feature", name+"="+strconv.FormatBool(on))
@@ -197,7 +224,7 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 // goldenDB returns the path of the golden test database of tree in the
 // cache, building it first (under a lock, with serve.py
 // --print-robot-token, which builds it) when it is missing.
-func goldenDB(ctx context.Context, o Options, tree, dir string, log io.Writer) (string, error) {
+func goldenDB(ctx context.Context, o Options, tree, serve string, log io.Writer) (string, error) {
 	cache := o.CacheDir
 	if cache == "" {
 		base, err := os.UserCacheDir()
@@ -224,7 +251,7 @@ func goldenDB(ctx context.Context, o Options, tree, dir string, log io.Writer) (
 	if _, err := os.Stat(golden); err == nil {
 		return golden, nil
 	}
-	cmd := exec.CommandContext(ctx, python(o.Venv), filepath.Join(dir, "serve.py"), "--quay", tree, "--workdir", cache,
+	cmd := exec.CommandContext(ctx, python(o.Venv), serve, "--quay", tree, "--workdir", cache,
 		"--print-robot-token", "buynlarge+ownerbot")
 	cmd.Dir = tree
 	cmd.Env = append(os.Environ(), "TEST=true", "PYTHONPATH="+tree)
