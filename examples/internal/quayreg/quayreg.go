@@ -91,14 +91,14 @@ func FromEnv() (Options, error) {
 	if o.Tree == "" || o.Venv == "" {
 		return o, errors.New("no Quay: " + SetUp)
 	}
-	if _, err := os.Stat(o.Serve); err != nil {
-		return o, fmt.Errorf("no serve.py (%v): set %s to the serve.py beside setup.sh", err, EnvServe)
-	}
 	if _, err := os.Stat(filepath.Join(o.Tree, "endpoints", "v2")); err != nil {
 		return o, fmt.Errorf("%s=%s is not a Quay tree (%v): %s", EnvTree, o.Tree, err, SetUp)
 	}
 	if _, err := os.Stat(python(o.Venv)); err != nil {
 		return o, fmt.Errorf("%s=%s has no bin/python (%v): %s", EnvVenv, o.Venv, err, SetUp)
+	}
+	if _, err := os.Stat(o.Serve); err != nil {
+		return o, fmt.Errorf("no serve.py (%v): set %s to the serve.py beside setup.sh", err, EnvServe)
 	}
 	return o, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,21 @@ func TestFromEnvSaysWhatToSetUp(t *testing.T) {
 	t.Setenv(EnvVenv, t.TempDir())
 	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), "not a Quay tree") {
 		t.Errorf("FromEnv() with an empty %s = %v, want an error saying it is not a Quay tree", EnvTree, err)
+	}
+	tree, venv := t.TempDir(), t.TempDir()
+	for _, p := range []string{filepath.Join(tree, "endpoints", "v2"), filepath.Join(venv, "bin")} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(python(venv), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvTree, tree)
+	t.Setenv(EnvVenv, venv)
+	t.Setenv(EnvServe, filepath.Join(t.TempDir(), "serve.py"))
+	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), EnvServe) {
+		t.Errorf("FromEnv() with %s naming no file = %v, want an error naming %s", EnvServe, err, EnvServe)
 	}
 }
 
