@@ -206,9 +206,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	prog.done()
 	rep.CapabilityNotes = o.capNotes
 	if o.url == "" {
+		note := "from Quay's source and its own tests (quayreg.Capabilities)"
+		if r, ok := intree.Lookup(o.registry); ok {
+			note = r.CapNote
+		}
 		rep.CapabilityNotes = map[conformance.Capability]string{}
 		for _, c := range target.Capabilities {
-			rep.CapabilityNotes[c] = "measured for this registry with the suite (conftarget.Capabilities)"
+			rep.CapabilityNotes[c] = note
 		}
 	}
 
