@@ -206,9 +206,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	prog.done()
 	rep.CapabilityNotes = o.capNotes
 	if o.url == "" {
+		note := "from Quay's source and its own tests (quayreg.Capabilities)"
+		if r, ok := intree.Lookup(o.registry); ok {
+			note = r.CapNote
+		}
 		rep.CapabilityNotes = map[conformance.Capability]string{}
 		for _, c := range target.Capabilities {
-			rep.CapabilityNotes[c] = "measured for this registry with the suite (conftarget.Capabilities)"
+			rep.CapabilityNotes[c] = note
 		}
 	}
 
@@ -217,7 +221,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.junit != "" {
-		if err := writeJUnit(o.junit, rep); err != nil {
+		if err := writeFile(o.junit, rep.WriteJUnit); err != nil {
 			fmt.Fprintf(stderr, "conformance: -junit: %v\n", err)
 			return 2
 		}
@@ -298,18 +302,6 @@ func loadTable(name string) (*failures.Table, error) {
 	return failures.ParseTable(f)
 }
 
-func writeJUnit(path string, rep *conformance.Report) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := rep.WriteJUnit(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 // newTarget returns the target the flags describe, starting a registry when
 // -url is not given, and the function that stops it.
 func newTarget(ctx context.Context, o *options, stderr io.Writer) (*conformance.Target, func(), error) {
@@ -363,8 +355,7 @@ func parseCaps(s string, def []conformance.Capability) ([]conformance.Capability
 	}
 	known := conformance.AllCapabilities()
 	var out []conformance.Capability
-	edit := strings.HasPrefix(strings.TrimSpace(s), "+") || strings.HasPrefix(strings.TrimSpace(s), "-")
-	if edit {
+	if isEdit(s) {
 		out = slices.Clone(def)
 	}
 	for _, f := range strings.Split(s, ",") {

@@ -155,6 +155,26 @@ func TestCapabilitiesOverride(t *testing.T) {
 	}
 }
 
+// TestReportFiles checks that -junit and -html write the report to their
+// files: JUnit XML naming the scenario run, and an HTML page.
+func TestReportFiles(t *testing.T) {
+	url := ggcrreg.Start(t, ggcrreg.Options{}).URL
+	const scenario = "tags-list-empty-repo"
+	dir := t.TempDir()
+	junit, html := filepath.Join(dir, "report.xml"), filepath.Join(dir, "report.html")
+	code, stdout, stderr := runProgram(t, "-url", url, "-run", "^"+scenario+"$", "-junit", junit, "-html", html)
+	wantExit(t, code, stdout, stderr)
+	for _, f := range []struct{ path, want string }{{junit, "<testsuite"}, {junit, scenario}, {html, "<html"}, {html, scenario}} {
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatalf("-junit/-html: %v", err)
+		}
+		if !strings.Contains(string(b), f.want) {
+			t.Errorf("%s holds no %q:\n%s", filepath.Base(f.path), f.want, b)
+		}
+	}
+}
+
 // TestKnownFile checks that a scenario listed in a -known file changes its
 // verdict: a failure becomes a skip with the description, a pass becomes a
 // failure (the list is out of date).

@@ -142,16 +142,24 @@ func writeReports(dir, name string, rep *conformance.Report, stderr io.Writer) e
 		ext   string
 		write func(io.Writer) error
 	}{{".html", rep.WriteHTML}, {".xml", rep.WriteJUnit}} {
-		var b bytes.Buffer
-		if err := w.write(&b); err != nil {
+		if err := writeFile(filepath.Join(dir, name+w.ext), w.write, stderr); err != nil {
 			return err
 		}
-		path := filepath.Join(dir, name+w.ext)
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "matrix: wrote %s (%d bytes)\n", path, b.Len())
 	}
+	return nil
+}
+
+// writeFile writes what write writes to the file at path and says so on
+// stderr.
+func writeFile(path string, write func(io.Writer) error, stderr io.Writer) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "matrix: wrote %s (%d bytes)\n", path, b.Len())
 	return nil
 }
 
@@ -159,14 +167,9 @@ func writeReports(dir, name string, rep *conformance.Report, stderr io.Writer) e
 // section, for those of the paths that are set.
 func writeOutputs(m *conformance.Matrix, htmlPath, mdPath, readme string, took time.Duration, stderr io.Writer) error {
 	if htmlPath != "" {
-		var b bytes.Buffer
-		if err := m.WriteHTML(&b); err != nil {
+		if err := writeFile(htmlPath, m.WriteHTML, stderr); err != nil {
 			return err
 		}
-		if err := os.WriteFile(htmlPath, b.Bytes(), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "matrix: wrote %s (%d bytes)\n", htmlPath, b.Len())
 	}
 	var md bytes.Buffer
 	if err := m.WriteMarkdown(&md); err != nil {

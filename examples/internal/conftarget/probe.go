@@ -221,13 +221,13 @@ func Probe(ctx context.Context, o ProbeOptions) (*Probed, error) {
 	}
 	{
 		absent := randomBytes(64)
-		m := ociManifestWith(config, []descriptor{{MediaType: ociLayerType, Digest: sha256Of(absent), Size: 64}})
+		m := ociManifestWith(config, []descriptor{{MediaType: ociLayerType, Digest: sha256Of(absent), Size: 64}}, "")
 		st, h, _, err := r.putManifest(repo, "sparse", ociManifestType, m)
 		p.add(conformance.Sparse, err == nil && st/100 == 2, "PUT of an OCI image manifest whose layer was never pushed = %s", answer(st, h, err))
 	}
 	{
 		absent := randomBytes(64)
-		m := ociManifestWith(config, []descriptor{{MediaType: ociForeignType, Digest: sha256Of(absent), Size: 64, URLs: []string{fixtures.RemoteURL}}})
+		m := ociManifestWith(config, []descriptor{{MediaType: ociForeignType, Digest: sha256Of(absent), Size: 64, URLs: []string{fixtures.RemoteURL}}}, "")
 		st, h, _, err := r.putManifest(repo, "foreign", ociManifestType, m)
 		p.add(conformance.ForeignLayers, err == nil && st/100 == 2, "PUT of an OCI image manifest with a non-distributable layer with urls, never pushed = %s", answer(st, h, err))
 	}
@@ -349,25 +349,25 @@ type descriptor struct {
 	URLs      []string `json:"urls,omitempty"`
 }
 
+// ociManifest returns an OCI image manifest of config and layer, annotated
+// with note (none when note is empty).
 func ociManifest(config, layer []byte, note string) []byte {
-	m := ociManifestWith(config, []descriptor{{MediaType: ociLayerType, Digest: sha256Of(layer), Size: len(layer)}})
-	if note == "" {
-		return m
-	}
-	var v map[string]any
-	json.Unmarshal(m, &v)
-	v["annotations"] = map[string]string{"org.registrytest.probe": note}
-	b, _ := json.Marshal(v)
-	return b
+	return ociManifestWith(config, []descriptor{{MediaType: ociLayerType, Digest: sha256Of(layer), Size: len(layer)}}, note)
 }
 
-func ociManifestWith(config []byte, layers []descriptor) []byte {
-	b, _ := json.Marshal(map[string]any{
+// ociManifestWith returns an OCI image manifest of config and layers,
+// annotated with note (none when note is empty).
+func ociManifestWith(config []byte, layers []descriptor, note string) []byte {
+	m := map[string]any{
 		"schemaVersion": 2,
 		"mediaType":     ociManifestType,
 		"config":        descriptor{MediaType: ociConfigType, Digest: sha256Of(config), Size: len(config)},
 		"layers":        layers,
-	})
+	}
+	if note != "" {
+		m["annotations"] = map[string]string{"org.registrytest.probe": note}
+	}
+	b, _ := json.Marshal(m)
 	return b
 }
 

@@ -30,13 +30,6 @@ type Options struct {
 	// Log, if not nil, receives one line per request (pkg/registry logs
 	// every request to standard error unless told otherwise).
 	Log *log.Logger
-	// BlobDir, if not empty, keeps blobs in files under this directory
-	// (registry.NewDiskBlobHandler) instead of in memory. Manifests and
-	// upload sessions are always kept in memory.
-	BlobDir string
-	// NoReferrers disables the OCI 1.1 referrers API
-	// (GET /v2/<name>/referrers/<digest>), which is otherwise enabled.
-	NoReferrers bool
 }
 
 // Start starts a registry configured by o and stops it when the test ends
@@ -54,11 +47,7 @@ func New(o Options) (*testreg.Registry, error) {
 	if l == nil {
 		l = log.New(io.Discard, "", 0)
 	}
-	opts := []registry.Option{registry.Logger(l), registry.WithReferrersSupport(!o.NoReferrers)}
-	if o.BlobDir != "" {
-		opts = append(opts, registry.WithBlobHandler(registry.NewDiskBlobHandler(o.BlobDir)))
-	}
-	srv := httptest.NewServer(registry.New(opts...))
+	srv := httptest.NewServer(registry.New(registry.Logger(l), registry.WithReferrersSupport(true)))
 	return testreg.NewRegistry(testreg.Info{Name: Name, URL: srv.URL, Auth: testreg.AuthNone}, false, backend{srv}, nil), nil
 }
 
