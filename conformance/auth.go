@@ -156,9 +156,6 @@ func runAuthInvalidCredentials(e *Env) error {
 	return e.badCredentials("Token("+scope+", a wrong password)", tok, err)
 }
 
-// mapped reports whether the target's table maps failure f at some step.
-func (e *Env) mapped(f failures.Failure) bool { return len(e.client.Table().StepsFor(f)) > 0 }
-
 // badCredentials judges the outcome of a token request with credentials
 // that are not valid, for a target whose table does not say how it
 // refuses them: a 4xx refusal passes (Docker's token spec says the server

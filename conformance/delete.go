@@ -176,17 +176,12 @@ func runDelThenPullByDigest(e *Env) error {
 	if !e.mapped(failures.UnknownTag) {
 		// The spec's answers: 404 for HEAD and GET; a second DELETE is
 		// Docker's 404.
-		path := "/v2/" + repo + "/manifests/" + d
-		accept := http.Header{"Accept": {f.mediaType()}}
-		if err := e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, path, accept); err != nil {
-			return e.Violates(reqHeadMissing404, err)
-		}
-		if err := e.wantNotFound(failures.GetManifest, http.MethodGet, repo, path, accept); err != nil {
+		if err := e.wantManifestMissing(repo, d, f.mediaType()); err != nil {
 			return err
 		}
 		err := e.deleteRefs(repo, []string{d})
 		if statusOf(err) != http.StatusNotFound {
-			return e.Violates(reqDockerDeleteGone404, e.Errorf("a second DELETE %s: %v, want 404", path, err))
+			return e.Violates(reqDockerDeleteGone404, e.Errorf("a second DELETE /v2/%s/manifests/%s: %v, want 404", repo, d, err))
 		}
 		return nil
 	}

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
@@ -16,7 +15,8 @@ const areaDocker = "Docker compatibility"
 // are OPTIONAL and clients SHOULD NOT depend on them."): the flows go on
 // without them, so these scenarios are where they are checked. A
 // DockerAPI requirement binds only for a target that declares Docker
-// compatibility; for any other target a missing header is a warning.
+// compatibility or is judged by failures.Distribution; for any other
+// target a missing header is a warning.
 func dockerScenarios() []Scenario {
 	return []Scenario{
 		{
@@ -57,15 +57,10 @@ func dockerScenarios() []Scenario {
 }
 
 func runDockerAPIVersion(e *Env) error {
-	req, err := http.NewRequestWithContext(e.Ctx, http.MethodGet, strings.TrimSuffix(e.Target.URL, "/")+"/v2/", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := e.HTTPClient().Do(req)
+	resp, err := e.anonGet("/v2/")
 	if err != nil {
 		return e.Errorf("GET /v2/: %v", err)
 	}
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
 		return e.Violates(reqPing200, e.Errorf("GET /v2/ = %d, want 200 or 401", resp.StatusCode))
 	}

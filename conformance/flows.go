@@ -164,11 +164,14 @@ func (e *Env) pullAs(r Role, repo string, refs []string, images []fixtures.Image
 	return e.client.Pull(e.Ctx, repo, refs, images, o...)
 }
 
+// mapped reports whether the target's table maps failure f at some step.
+func (e *Env) mapped(f failures.Failure) bool { return len(e.client.Table().StepsFor(f)) > 0 }
+
 // expect returns the option that expects failure f. When the target's
 // table maps f at no step, it returns the error of Skip: the table cannot
 // say how the registry shows that refusal.
 func (e *Env) expect(f failures.Failure) (v2proto.CallOption, error) {
-	if len(e.client.Table().StepsFor(f)) == 0 {
+	if !e.mapped(f) {
 		return nil, e.Skip("the target's table (%s) maps failure %s at no step", e.client.Table().Name(), f)
 	}
 	return v2proto.ExpectFailure(f), nil
@@ -328,6 +331,22 @@ func (e *Env) exchangeAs(r Role, step failures.Step, method, path string, body [
 	return resp, b, nil
 }
 
+// anonGet sends GET path (relative to the registry) through the target's
+// HTTP client alone: no ping, no credentials, no check of the answer. It
+// returns the answer with its body closed.
+func (e *Env) anonGet(path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(e.Ctx, http.MethodGet, strings.TrimSuffix(e.Target.URL, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.HTTPClient().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp, nil
+}
+
 // pullScope and pushScope are the token scopes of repo for pulling, and
 // for pushing and pulling.
 func pullScope(repo string) string { return "repository:" + repo + ":pull" }
@@ -364,4 +383,15 @@ func (e *Env) wantNotFound(step failures.Step, method, repo, path string, header
 		return e.Errorf("%s %s = %d %s, want 404", method, path, se.Got, strings.Join(se.Codes, " "))
 	}
 	return err
+}
+
+// wantManifestMissing checks the spec's answers for a manifest repo does
+// not hold at ref: 404 for HEAD, then for GET (with Accept: mediaType).
+func (e *Env) wantManifestMissing(repo, ref, mediaType string) error {
+	path := "/v2/" + repo + "/manifests/" + ref
+	accept := http.Header{"Accept": {mediaType}}
+	if err := e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, path, accept); err != nil {
+		return e.Violates(reqHeadMissing404, err)
+	}
+	return e.wantNotFound(failures.GetManifest, http.MethodGet, repo, path, accept)
 }

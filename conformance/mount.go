@@ -153,7 +153,7 @@ func runMountNoAccess(e *Env) error {
 	to := e.Repo(Owner)
 	mounts := v2proto.WithUpload(v2proto.Upload{Mounts: map[digest.Digest]string{blob.Digest(): from}})
 	var se *v2proto.StatusError
-	if len(e.client.Table().StepsFor(failures.UnauthorizedForMount)) == 0 {
+	if !e.mapped(failures.UnauthorizedForMount) {
 		// The table says nothing of this refusal: any answer but a mount
 		// passes (a 202 session, as the spec's SHOULD, or a 4xx).
 		res, err := e.pushBlob(to, blob, mounts)

@@ -204,15 +204,10 @@ func runAuthAnonymousOff(e *Env) (err error) {
 		return err
 	}
 	// A manifest GET without any token.
-	req, err := http.NewRequestWithContext(e.Ctx, http.MethodGet, strings.TrimSuffix(e.Target.URL, "/")+"/v2/"+repo+"/manifests/latest", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := e.HTTPClient().Do(req)
+	resp, err := e.anonGet("/v2/" + repo + "/manifests/latest")
 	if err != nil {
 		return fmt.Errorf("GET /v2/%s/manifests/latest (no token): %v", repo, err)
 	}
-	resp.Body.Close()
 	// A 401 tells the client how to authenticate (RFC 9110: it carries a
 	// challenge); a registry may also hide the repository (403, 404).
 	switch code := resp.StatusCode; {
@@ -260,8 +255,7 @@ func runNameRepoTooLong(e *Env) error {
 	// than the 255 characters clients allow in all).
 	repo := e.Repo(Owner)
 	repo += "-" + strings.Repeat("x", 256-(len(repo)-len(e.Namespace(Owner))-1)-1)
-	t := e.client.Table()
-	if _, ok := t.Lookup(failures.Auth, failures.InvalidRepository); ok || len(t.StepsFor(failures.InvalidRepository)) > 0 {
+	if e.mapped(failures.InvalidRepository) {
 		// The table knows how this registry refuses the name (Quay,
 		// distribution): its answer is checked.
 		o, err := e.as(Owner, v2proto.WithSchema(v2proto.Schema2), v2proto.ExpectFailure(failures.InvalidRepository))

@@ -159,13 +159,8 @@ func runNegManifestMissing(e *Env) error {
 	missing := digest.FromString("no manifest has this digest: " + repo)
 	if !e.mapped(failures.UnknownTag) {
 		// The spec's answer: 404 for HEAD and GET.
-		accept := http.Header{"Accept": {fmtS2.mediaType()}}
 		for _, ref := range []string{"no-such-tag", string(missing)} {
-			path := "/v2/" + repo + "/manifests/" + ref
-			if err := e.wantNotFound(failures.HeadManifest, http.MethodHead, repo, path, accept); err != nil {
-				return e.Violates(reqHeadMissing404, err)
-			}
-			if err := e.wantNotFound(failures.GetManifest, http.MethodGet, repo, path, accept); err != nil {
+			if err := e.wantManifestMissing(repo, ref, fmtS2.mediaType()); err != nil {
 				return err
 			}
 		}

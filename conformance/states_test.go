@@ -118,8 +118,9 @@ func TestCheckControl(t *testing.T) {
 	}
 }
 
-// TestRunControlLog checks what Run logs about the Control before the
-// scenarios, on a target whose Control is right.
+// TestRunControlLog checks that Run calls newTarget once more before the
+// scenarios, to check the target (what it logs then is TestRunReports'),
+// on a target whose Control is right.
 func TestRunControlLog(t *testing.T) {
 	calls := 0
 	Run(t, func(t *testing.T) *Target {

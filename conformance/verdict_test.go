@@ -157,9 +157,8 @@ func TestCheckLevels(t *testing.T) {
 	}
 }
 
-// TestCheckWarningsOnly checks that a report whose scenarios only warn has
-// not failed, and that a target Check cannot reach fails whatever the
-// scenario's level.
+// TestCheckWarningsOnly checks that a scenario whose target is wrong (a URL
+// Check cannot use) fails whatever its level, judged by no requirement.
 func TestCheckWarningsOnly(t *testing.T) {
 	list := []Scenario{{ID: "should", Area: "A", Requires: []Requirement{reqShould}, Run: func(e *Env) error { return errors.New("no digest") }}}
 	bad := Check(context.Background(), &Target{Name: "fake", URL: "ftp://x"}, WithScenarios(list))
@@ -168,6 +167,8 @@ func TestCheckWarningsOnly(t *testing.T) {
 	}
 }
 
+// TestCheckWarnings checks that a report whose scenarios only warn has not
+// failed, and keeps the scenario's error.
 func TestCheckWarnings(t *testing.T) {
 	list := []Scenario{{ID: "should", Area: "A", Requires: []Requirement{reqShould}, Run: func(e *Env) error { return errors.New("no digest") }}}
 	rep := Check(context.Background(), &Target{Name: "fake", URL: "http://127.0.0.1:1"}, WithScenarios(list))

@@ -315,10 +315,12 @@ func TestWorkflowPasses(t *testing.T) {
 	// put before it.
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
+	found := false
 	for name, ms := range reg.manifests {
 		if !strings.Contains(name, "list-nested-index") {
 			continue
 		}
+		found = true
 		seen := map[digest.Digest]bool{}
 		var byDigest, byTag int
 		for _, p := range reg.puts {
@@ -356,6 +358,9 @@ func TestWorkflowPasses(t *testing.T) {
 		if byDigest == 0 || byTag == 0 {
 			t.Errorf("list-nested-index: %d PUTs by digest, %d by tag, want some of each", byDigest, byTag)
 		}
+	}
+	if !found {
+		t.Errorf("list-nested-index: no repository of its name among %d, want the one it pushed to", len(reg.manifests))
 	}
 }
 
