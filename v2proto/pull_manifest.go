@@ -57,6 +57,16 @@ type RawManifest struct {
 // never hold ':').
 func isDigestRef(ref string) bool { return strings.Contains(ref, ":") }
 
+// refAlgorithm returns the algorithm of ref when it is a valid digest,
+// else digest.Canonical: the algorithm a manifest's digest is computed in
+// when the registry's answer names none.
+func refAlgorithm(ref string) digest.Algorithm {
+	if d := digest.Digest(ref); d.Validate() == nil {
+		return d.Algorithm()
+	}
+	return digest.Canonical
+}
+
 // acceptOr returns the Accept types of a manifest request: WithAccept's
 // when set, else def; send is false when no Accept header is to be sent
 // (def nil and no WithAccept).

@@ -22,8 +22,7 @@ type pushOptions struct {
 	mounts         map[digest.Digest]string
 	cancel         bool
 	// Blob checks (BlobChecks).
-	skipHeadChecks bool
-	blobsAbsent    bool
+	head           HeadCheck
 	skipBlobChecks bool
 
 	// Manifests.
@@ -170,8 +169,7 @@ type BlobChecks struct {
 func WithBlobChecks(b BlobChecks) CallOption {
 	return func(cc *callConfig) {
 		cc.useOnce("WithBlobChecks", uploaders...)
-		cc.push.blobsAbsent = b.Head == HeadWantAbsent
-		cc.push.skipHeadChecks = b.Head == HeadNone
+		cc.push.head = b.Head
 		cc.push.skipBlobChecks = b.SkipGet
 	}
 }
