@@ -71,8 +71,8 @@ func refAlgorithm(ref string) digest.Algorithm {
 // when set, else def; send is false when no Accept header is to be sent
 // (def nil and no WithAccept).
 func (cl *call) acceptOr(def []string) (types []string, send bool) {
-	if cl.pull.acceptSet {
-		return cl.pull.accept, true
+	if cl.acceptSet {
+		return cl.accept, true
 	}
 	return def, def != nil
 }
@@ -87,8 +87,8 @@ func setAccept(req *http.Request, types []string, send bool) {
 
 // setRemoteAddr adds the Headers.RemoteAddr header to req.
 func (cl *call) setRemoteAddr(req *http.Request) {
-	if cl.pull.remoteAddr != "" {
-		req.Header.Set(RemoteAddrHeader, cl.pull.remoteAddr)
+	if cl.remoteAddr != "" {
+		req.Header.Set(RemoteAddrHeader, cl.remoteAddr)
 	}
 }
 

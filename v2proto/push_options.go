@@ -28,8 +28,6 @@ type pushOptions struct {
 	// Manifests.
 	byDigest    bool
 	contentType string
-	accept      []string
-	acceptSet   bool
 	tagParams   []string
 
 	// What Push and PushList build (Build).
@@ -39,9 +37,6 @@ type pushOptions struct {
 	ensureASCII     bool
 	key             *schema1.Key
 	childSchemas    []Schema
-
-	// Every request after the auth step.
-	remoteAddr string
 }
 
 // RemoteAddrHeader is the header Headers.RemoteAddr sets: Quay's test
@@ -284,8 +279,7 @@ func WithHeaders(h Headers) CallOption {
 		cc.useOnce("WithHeaders", union(pushers, contentReaders)...)
 		cc.useField(h.RemoteAddr != "", "Headers.RemoteAddr", union(pushers, contentReaders)...)
 		cc.useField(h.ManifestContentType != "", "Headers.ManifestContentType", "Push", "PushList", "PushContent", "PushManifest")
-		cc.push.remoteAddr = h.RemoteAddr
-		cc.pull.remoteAddr = h.RemoteAddr
+		cc.remoteAddr = h.RemoteAddr
 		cc.push.contentType = h.ManifestContentType
 	}
 }
