@@ -368,7 +368,7 @@ func NewFailure(name, doc string) Failure {
 	if err := f.check(); err != nil {
 		panic("failures.NewFailure: " + err.Error())
 	}
-	if _, ok := builtinDocs[f]; ok {
+	if f.builtin() {
 		panic(fmt.Sprintf("failures.NewFailure: %q is a built-in kind", name))
 	}
 	definedMu.Lock()
@@ -395,7 +395,7 @@ func (f Failure) Doc() string {
 // Known reports whether f is a built-in kind (one [All] returns) or one
 // made with [NewFailure].
 func (f Failure) Known() bool {
-	if _, ok := builtinDocs[f]; ok {
+	if f.builtin() {
 		return true
 	}
 	definedMu.RLock()

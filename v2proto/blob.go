@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/opencontainers/go-digest"
 
@@ -381,12 +380,8 @@ func (c *Client) pushRequest(ctx context.Context, cl *call, method, ref string, 
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if cl.push.acceptSet {
-		req.Header["Accept"] = []string{strings.Join(cl.push.accept, ",")}
-	}
-	if cl.push.remoteAddr != "" {
-		req.Header.Set(RemoteAddrHeader, cl.push.remoteAddr)
-	}
+	setAccept(req, cl.accept, cl.acceptSet)
+	cl.setRemoteAddr(req)
 	return req, nil
 }
 

@@ -745,7 +745,7 @@ func TestPushBlobPresent(t *testing.T) {
 
 // TestBytesBlobFileBlob: the public constructors have the digest and size
 // of their bytes; FileBlob's Open is the *os.File, BytesBlob's reader
-// seeks.
+// seeks and reads at an offset.
 func TestBytesBlobFileBlob(t *testing.T) {
 	data := []byte("some blob bytes")
 	bb := BytesBlob(data)
@@ -779,8 +779,11 @@ func TestBytesBlobFileBlob(t *testing.T) {
 	}
 	rc.Close()
 	rc, _ = bb.Open()
-	if _, ok := rc.(io.ReadSeeker); !ok {
-		t.Errorf("BytesBlob Open = %T, want an io.ReadSeeker", rc)
+	if _, ok := rc.(interface {
+		io.ReadSeeker
+		io.ReaderAt
+	}); !ok {
+		t.Errorf("BytesBlob Open = %T, want an io.ReadSeeker and io.ReaderAt", rc)
 	}
 	if _, err := FileBlob(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Errorf("FileBlob of a missing file: nil error")

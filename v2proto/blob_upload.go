@@ -137,7 +137,7 @@ func (u *blobUpload) run(ctx context.Context) (stop bool, err error) {
 	}
 
 	from, mount := cl.push.mounts[u.d]
-	if !cl.push.skipHeadChecks && (cl.push.blobsAbsent || !mount) {
+	if cl.push.head != HeadNone && (cl.push.head == HeadWantAbsent || !mount) {
 		present, stop, err := u.headCheck(ctx)
 		if err != nil || stop {
 			return stop, err
@@ -251,7 +251,7 @@ func (u *blobUpload) headCheck(ctx context.Context) (present, stop bool, err err
 		return false, false, err
 	}
 	var also []int
-	if !cl.push.blobsAbsent {
+	if cl.push.head != HeadWantAbsent {
 		also = []int{http.StatusOK}
 	}
 	resp, stop, err := c.exchange(ctx, cl, failures.BlobHeadCheck, req, also...)
@@ -259,7 +259,7 @@ func (u *blobUpload) headCheck(ctx context.Context) (present, stop bool, err err
 		// Only this exchange's own answer: an error that wraps another's
 		// (the cause of a canceled request is the first failed upload's
 		// error) is not this step's, and is read by other uploads.
-		if se, ok := err.(*StatusError); ok && cl.push.blobsAbsent && !se.Mapped && se.Failure == "" {
+		if se, ok := err.(*StatusError); ok && cl.push.head == HeadWantAbsent && !se.Mapped && se.Failure == "" {
 			se.Option = "BlobChecks.Head HeadWantAbsent"
 		}
 		return false, false, err
@@ -592,7 +592,7 @@ func (u *blobUpload) cancel(ctx context.Context) (bool, error) {
 		return stop, err
 	}
 	drain(resp.Body)
-	if !cl.push.skipHeadChecks {
+	if cl.push.head != HeadNone {
 		if stop, err := u.headAbsent(ctx); err != nil || stop {
 			if err != nil {
 				err = fmt.Errorf("after cancel-upload: %w", err)
@@ -655,22 +655,13 @@ func (u *blobUpload) finish(ctx context.Context, putBody func() (io.ReadCloser, 
 }
 
 // completedAt reads the Location of a 201 that completed the blob
-// (finish-upload, start-upload of a POST ?digest=, mount-blob). An answer
-// without one breaks a MUST, but the client knows the digest it pushed and
-// the blob's canonical URL: the upload goes on, and the lapse is recorded
-// in BlobResult.Tolerated for the scenario that owns the requirement. A
-// Location that is there but wrong is an error.
+// (finish-upload, start-upload of a POST ?digest=, mount-blob) into
+// BlobResult.Location; an answer without one is recorded in
+// BlobResult.Tolerated and the upload goes on (see completedLocation).
 func (u *blobUpload) completedAt(step failures.Step, resp *http.Response) error {
-	if resp.Header.Get("Location") == "" {
-		u.res.Tolerated = append(u.res.Tolerated, u.c.respError(u.cl, step, resp.Request, resp, "Location", `""`, "the blob's URL").(*ResponseError))
-		return nil
-	}
-	loc, err := u.c.location(u.cl, step, resp)
-	if err != nil {
-		return err
-	}
-	u.res.Location = loc.String()
-	return nil
+	loc, err := u.c.completedLocation(u.cl, step, resp, "the blob's URL", &u.res.Tolerated)
+	u.res.Location = loc
+	return err
 }
 
 // checkDigestHeader checks the Docker-Content-Digest of an answer about
@@ -700,12 +691,12 @@ func (u *blobUpload) checkLength(step failures.Step, resp *http.Response) error 
 
 // sameContent reports whether got, a digest a registry sent, names the
 // content whose digest is d: it is d, or a digest in another available
-// algorithm of the bytes open reads (nil: not checkable, false).
+// algorithm of the bytes open reads.
 func sameContent(got, d digest.Digest, open func() (io.ReadCloser, error)) bool {
 	if got == d {
 		return true
 	}
-	if got.Validate() != nil || got.Algorithm() == d.Algorithm() || !got.Algorithm().Available() || open == nil {
+	if !otherAlgorithm(got, d) {
 		return false
 	}
 	rc, err := open()

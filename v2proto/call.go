@@ -213,6 +213,15 @@ type callConfig struct {
 	// The manifest schema of a flow ("" = Schema2).
 	schema Schema
 
+	// accept (WithAccept) replaces the Accept header of manifest GETs and
+	// is sent on the requests of a push, when acceptSet (an empty accept
+	// sends an empty Accept header).
+	accept    []string
+	acceptSet bool
+	// remoteAddr (Headers.RemoteAddr) is sent in RemoteAddrHeader (Quay's
+	// request_addr).
+	remoteAddr string
+
 	// Each group of flows keeps its options in a struct of its own, declared
 	// in its own file.
 	push    pushOptions    // push_options.go: Push, PushList, blob uploads

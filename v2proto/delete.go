@@ -8,8 +8,6 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/registrytest/registrytest/failures"
-	"github.com/registrytest/registrytest/schema1"
-	"github.com/registrytest/registrytest/schema2"
 )
 
 // Delete deletes the manifests refs (tags or digests) of repository name.
@@ -65,7 +63,7 @@ func (c *Client) Delete(ctx context.Context, name string, refs []string, opts ..
 				if err != nil || stop {
 					return err
 				}
-				target = string(manifestBodyDigest(a.raw, a.s1))
+				target = string(manifestDigest(a.raw.ContentType, a.raw.Bytes, digest.Canonical))
 			}
 		}
 		req, err := c.newRequest(ctx, http.MethodDelete, "/v2/"+name+"/manifests/"+target, nil)
@@ -138,18 +136,4 @@ func (c *Client) checkGone(ctx context.Context, cl *call, path string, step fail
 	check.failure, check.satisfied = "", false
 	_, err = c.exchangeGone(ctx, check, step, req)
 	return err
-}
-
-// manifestBodyDigest returns the canonical digest of m's body, or of its
-// payload for a schema1 manifest (s1 when already parsed).
-func manifestBodyDigest(m *RawManifest, s1 *schema1.Manifest) digest.Digest {
-	if k, err := schema2.Detect(m.ContentType, m.Bytes); err == nil && (k == schema2.KindSchema1Signed || k == schema2.KindSchema1) {
-		if s1 == nil {
-			s1, _ = schema1.Parse(m.Bytes)
-		}
-		if s1 != nil {
-			return digest.Canonical.FromBytes(s1.Payload)
-		}
-	}
-	return digest.Canonical.FromBytes(m.Bytes)
 }

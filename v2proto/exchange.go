@@ -181,6 +181,25 @@ func (c *Client) newRequest(ctx context.Context, method, ref string, body io.Rea
 	return req, nil
 }
 
+// completedLocation returns the Location of a 201 that completed an upload
+// (of a blob or a manifest) as location does. An answer without one breaks
+// a MUST, but the client knows the digest it pushed and the content's
+// canonical URL: completedLocation returns "" and appends the lapse to
+// *tolerated (What "Location", Got `""`, Want wantText) for the scenario
+// that owns the requirement. A Location that is there but wrong is an
+// error.
+func (c *Client) completedLocation(cl *call, step failures.Step, resp *http.Response, wantText string, tolerated *[]*ResponseError) (string, error) {
+	if resp.Header.Get("Location") == "" {
+		*tolerated = append(*tolerated, c.respError(cl, step, resp.Request, resp, "Location", `""`, wantText).(*ResponseError))
+		return "", nil
+	}
+	loc, err := c.location(cl, step, resp)
+	if err != nil {
+		return "", err
+	}
+	return loc.String(), nil
+}
+
 // location returns the Location header of resp resolved against the URL
 // of the request that got resp (a registry may send a relative one), or a
 // *ResponseError when it is missing, not a URL, not an http or https URL

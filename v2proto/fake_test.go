@@ -3,13 +3,14 @@ package v2proto
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/registrytest/registrytest/failures"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/registrytest/registrytest/failures"
 )
 
 // fakeRegistry is a small registry for the client's unit tests: it

@@ -247,7 +247,6 @@ func (c *Client) tagPages(ctx context.Context, cl *call, name string, each func(
 	if stop, err := c.begin(ctx, cl, []string{"repository:" + name + ":pull"}); err != nil || stop {
 		return &walked{stop: stop}, err
 	}
-	var got string
 	return c.walk(ctx, cl, pager{
 		step:  failures.ListTags,
 		what:  "tags",
@@ -261,14 +260,10 @@ func (c *Client) tagPages(ctx context.Context, cl *call, name string, each func(
 			if n != name {
 				return nil, rerr("name", strconv.Quote(n), strconv.Quote(name))
 			}
-			got = n
 			return tags, nil
 		},
 	}, func(pg Page, keys []string) bool {
-		if keys == nil {
-			keys = []string{}
-		}
-		return each(&TagsPage{Page: pg, Name: got, Tags: keys})
+		return each(&TagsPage{Page: pg, Name: name, Tags: keys})
 	})
 }
 
@@ -333,9 +328,6 @@ func (c *Client) catalogPages(ctx context.Context, cl *call, each func(*CatalogP
 			return repos, nil
 		},
 	}, func(pg Page, keys []string) bool {
-		if keys == nil {
-			keys = []string{}
-		}
 		return each(&CatalogPage{Page: pg, Repositories: keys})
 	})
 }
@@ -539,8 +531,9 @@ type walked struct {
 }
 
 // walk requests the pages of p, following Link rel="next", with the
-// call's bounds and checks, and calls each with every page and its keys;
-// when each returns false, walk returns at once (broken).
+// call's bounds and checks, and calls each with every page and its keys
+// (never nil: a page without keys has an empty slice); when each returns
+// false, walk returns at once (broken).
 //
 // walk keeps nothing of a page once each has returned, so that its memory
 // stays flat however long the walk: per page, the hash of its URL and of
@@ -655,6 +648,9 @@ func (c *Client) walk(ctx context.Context, cl *call, p pager, each func(pg Page,
 			}
 		}
 		pg := Page{Path: strings.Clone(linkClip(c.redactURL(req.URL), maxPagePath)), Entries: len(keys), Next: nextURL != nil}
+		if keys == nil {
+			keys = []string{}
+		}
 		if !each(pg, keys) {
 			w.broken = true
 			return w, nil

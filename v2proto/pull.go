@@ -215,10 +215,7 @@ func parsePulled(a *manifestAnswer, schema Schema, requireType bool) (*PulledMan
 		return nil, rerr("Content-Type", ct, fmt.Sprintf("%q or %q (%s pull)", want[0].MediaType(), want[1].MediaType(), schema))
 	}
 	pm := &PulledManifest{RawManifest: *m, Kind: kind, DigestComputed: computed}
-	alg := digest.Canonical
-	if isDigestRef(m.Ref) && digest.Digest(m.Ref).Validate() == nil {
-		alg = digest.Digest(m.Ref).Algorithm()
-	}
+	alg := refAlgorithm(m.Ref)
 	if computed {
 		pm.Digest = alg.FromBytes(m.Bytes)
 	}

@@ -2,7 +2,6 @@ package v2proto
 
 import (
 	"fmt"
-	"github.com/registrytest/registrytest/failures"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/fixtures"
 	"github.com/registrytest/registrytest/internal/imagetest"
 )

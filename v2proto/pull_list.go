@@ -105,12 +105,9 @@ func (c *Client) pullListOne(ctx context.Context, cl *call, name, ref string, wa
 	computed := m.Digest == ""
 	got, what := m.Digest, "Docker-Content-Digest"
 	if computed {
-		alg := digest.Canonical
-		switch {
-		case want.Validate() == nil:
+		alg := refAlgorithm(ref)
+		if want.Validate() == nil {
 			alg = want.Algorithm()
-		case isDigestRef(ref) && digest.Digest(ref).Validate() == nil:
-			alg = digest.Digest(ref).Algorithm()
 		}
 		got, what = alg.FromBytes(m.Bytes), "body digest"
 	}

@@ -57,12 +57,22 @@ type RawManifest struct {
 // never hold ':').
 func isDigestRef(ref string) bool { return strings.Contains(ref, ":") }
 
+// refAlgorithm returns the algorithm of ref when it is a valid digest,
+// else digest.Canonical: the algorithm a manifest's digest is computed in
+// when the registry's answer names none.
+func refAlgorithm(ref string) digest.Algorithm {
+	if d := digest.Digest(ref); d.Validate() == nil {
+		return d.Algorithm()
+	}
+	return digest.Canonical
+}
+
 // acceptOr returns the Accept types of a manifest request: WithAccept's
 // when set, else def; send is false when no Accept header is to be sent
 // (def nil and no WithAccept).
 func (cl *call) acceptOr(def []string) (types []string, send bool) {
-	if cl.pull.acceptSet {
-		return cl.pull.accept, true
+	if cl.acceptSet {
+		return cl.accept, true
 	}
 	return def, def != nil
 }
@@ -77,8 +87,8 @@ func setAccept(req *http.Request, types []string, send bool) {
 
 // setRemoteAddr adds the Headers.RemoteAddr header to req.
 func (cl *call) setRemoteAddr(req *http.Request) {
-	if cl.pull.remoteAddr != "" {
-		req.Header.Set(RemoteAddrHeader, cl.pull.remoteAddr)
+	if cl.remoteAddr != "" {
+		req.Header.Set(RemoteAddrHeader, cl.remoteAddr)
 	}
 }
 

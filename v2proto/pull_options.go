@@ -4,18 +4,12 @@ package v2proto
 // Delete, DeleteBlob and the blob and manifest reads). Each field's zero
 // value is the OCI spec's default behaviour.
 type pullOptions struct {
-	// accept replaces the Accept header of manifest GETs when acceptSet
-	// (an empty accept sends an empty Accept header).
-	accept    []string
-	acceptSet bool
 	// requireType makes Pull require a Content-Type of the call's schema
 	// family (Quay's require_matching_manifest_type).
 	requireType bool
 	// withoutToken makes Pull go on without a token when the auth step met
 	// the expected failure (Quay's attempt_pull_without_token).
 	withoutToken bool
-	// remoteAddr is sent in RemoteAddrHeader (Quay's request_addr).
-	remoteAddr string
 	// deleteByTag makes Delete send a tag as is instead of resolving it.
 	deleteByTag bool
 	// noDeleteCheck makes Delete and DeleteBlob skip the GET/HEAD that
@@ -37,10 +31,7 @@ type pullOptions struct {
 func WithAccept(types ...string) CallOption {
 	return func(cc *callConfig) {
 		cc.use("WithAccept", union(manifestReaders, pushers)...)
-		cc.pull.accept = append([]string{}, types...)
-		cc.pull.acceptSet = true
-		cc.push.accept = append([]string{}, types...)
-		cc.push.acceptSet = true
+		cc.accept, cc.acceptSet = append([]string{}, types...), true
 	}
 }
 

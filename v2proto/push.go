@@ -348,11 +348,7 @@ func (c *Client) putManifest(ctx context.Context, cl *call, name, ref, contentTy
 	got := digest.Digest(resp.Header.Get("Docker-Content-Digest"))
 	if got == "" {
 		if want == "" {
-			alg := digest.Canonical
-			if isDigestRef(ref) && digest.Digest(ref).Validate() == nil {
-				alg = digest.Digest(ref).Algorithm()
-			}
-			want = manifestDigest(mediaType, body, alg)
+			want = manifestDigest(mediaType, body, refAlgorithm(ref))
 		}
 		res.Digest, res.DigestComputed = want, true
 	} else {
@@ -372,14 +368,10 @@ func (c *Client) putManifest(ctx context.Context, cl *call, name, ref, contentTy
 	// 201 Created, and MUST have the following header: Location:
 	// <location>": an answer without one is gone past (the client knows
 	// the manifest's digest) and recorded; a wrong one is an error.
-	if resp.Header.Get("Location") == "" {
-		res.Tolerated = append(res.Tolerated, c.respError(cl, step, resp.Request, resp, "Location", `""`, "the manifest's URL").(*ResponseError))
-		return res, false, nil
-	}
-	loc, err := c.location(cl, step, resp)
+	loc, err := c.completedLocation(cl, step, resp, "the manifest's URL", &res.Tolerated)
 	if err != nil {
 		return nil, false, err
 	}
-	res.Location = loc.String()
+	res.Location = loc
 	return res, false, nil
 }

@@ -3,6 +3,7 @@ package v2proto
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/opencontainers/go-digest"
@@ -73,7 +74,7 @@ type refs struct {
 // contentRefs reads the digests of "manifests" and "subject" of a JSON
 // manifest.
 func contentRefs(body []byte) (refs, error) {
-	var doc struct {
+	var doc *struct {
 		Manifests []struct {
 			Digest digest.Digest `json:"digest"`
 		} `json:"manifests"`
@@ -83,6 +84,9 @@ func contentRefs(body []byte) (refs, error) {
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return refs{}, err
+	}
+	if doc == nil {
+		return refs{}, errors.New("the body is null, want a JSON object")
 	}
 	var r refs
 	for _, m := range doc.Manifests {

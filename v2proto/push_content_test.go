@@ -234,8 +234,10 @@ func TestParseContent(t *testing.T) {
 	if diff := cmp.Diff([]digest.Digest{a.Digest}, ix.Children); diff != "" || ix.Subject != a.Digest || ix.Digest != digest.FromBytes(ix.Bytes) {
 		t.Errorf("ParseContent = children %v, subject %s, digest %s; want [%s], %s, the bytes' (%s)", ix.Children, ix.Subject, ix.Digest, a.Digest, a.Digest, diff)
 	}
-	if _, err := ParseContent(v1.MediaTypeImageIndex, []byte("not json"), nil); err == nil {
-		t.Error("ParseContent of a body that is not JSON: nil error")
+	for _, body := range []string{"not json", "[]", "null", `"index"`} {
+		if _, err := ParseContent(v1.MediaTypeImageIndex, []byte(body), nil); err == nil {
+			t.Errorf("ParseContent(%q) of a body that is not a JSON object: nil error", body)
+		}
 	}
 	s1, err := BuildManifest("r", "t", fixtures.Basic(), WithSchema(Schema1))
 	if err != nil {

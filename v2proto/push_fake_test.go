@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"github.com/registrytest/registrytest/failures"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/registrytest/registrytest/failures"
 	"github.com/registrytest/registrytest/schema1"
 )
 

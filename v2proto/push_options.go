@@ -22,15 +22,12 @@ type pushOptions struct {
 	mounts         map[digest.Digest]string
 	cancel         bool
 	// Blob checks (BlobChecks).
-	skipHeadChecks bool
-	blobsAbsent    bool
+	head           HeadCheck
 	skipBlobChecks bool
 
 	// Manifests.
 	byDigest    bool
 	contentType string
-	accept      []string
-	acceptSet   bool
 	tagParams   []string
 
 	// What Push and PushList build (Build).
@@ -40,9 +37,6 @@ type pushOptions struct {
 	ensureASCII     bool
 	key             *schema1.Key
 	childSchemas    []Schema
-
-	// Every request after the auth step.
-	remoteAddr string
 }
 
 // RemoteAddrHeader is the header Headers.RemoteAddr sets: Quay's test
@@ -170,8 +164,7 @@ type BlobChecks struct {
 func WithBlobChecks(b BlobChecks) CallOption {
 	return func(cc *callConfig) {
 		cc.useOnce("WithBlobChecks", uploaders...)
-		cc.push.blobsAbsent = b.Head == HeadWantAbsent
-		cc.push.skipHeadChecks = b.Head == HeadNone
+		cc.push.head = b.Head
 		cc.push.skipBlobChecks = b.SkipGet
 	}
 }
@@ -286,8 +279,7 @@ func WithHeaders(h Headers) CallOption {
 		cc.useOnce("WithHeaders", union(pushers, contentReaders)...)
 		cc.useField(h.RemoteAddr != "", "Headers.RemoteAddr", union(pushers, contentReaders)...)
 		cc.useField(h.ManifestContentType != "", "Headers.ManifestContentType", "Push", "PushList", "PushContent", "PushManifest")
-		cc.push.remoteAddr = h.RemoteAddr
-		cc.pull.remoteAddr = h.RemoteAddr
+		cc.remoteAddr = h.RemoteAddr
 		cc.push.contentType = h.ManifestContentType
 	}
 }

@@ -32,7 +32,7 @@ var (
 	ES512Key = sync.OnceValue(func() *schema1.Key { return MustKey(schema1.ECKeyFromSeed(elliptic.P521(), []byte("es512"))) })
 	RS256Key = sync.OnceValue(func() *schema1.Key { return MustKey(schema1.RSAKeyFromSeed(2048, []byte("rs256"))) })
 	OtherEC  = sync.OnceValue(func() *schema1.Key { return MustKey(schema1.ECKeyFromSeed(elliptic.P256(), []byte("other"))) })
-	OtherRSA = sync.OnceValue(func() *schema1.Key { return MustKey(schema1.RSAKeyFromSeed(2048, []byte("other"))) })
+	otherRSA = sync.OnceValue(func() *schema1.Key { return MustKey(schema1.RSAKeyFromSeed(2048, []byte("other"))) })
 )
 
 // MustKey returns k, or panics with err.
@@ -85,8 +85,8 @@ var TestChain = sync.OnceValue(func() CAChain {
 	return CAChain{Root: root, Leaf: leaf}
 })
 
-// V1Image is the v1Compatibility JSON our test images carry.
-type V1Image struct {
+// v1Image is the v1Compatibility JSON our test images carry.
+type v1Image struct {
 	ID      string         `json:"id"`
 	Parent  string         `json:"parent,omitempty"`
 	Created string         `json:"created,omitempty"`
@@ -94,8 +94,8 @@ type V1Image struct {
 	Size    int            `json:"Size,omitempty"`
 }
 
-// V1JSON is img as JSON.
-func V1JSON(img V1Image) string {
+// v1JSON is img as JSON.
+func v1JSON(img v1Image) string {
 	b, err := json.Marshal(img)
 	if err != nil {
 		panic(err)
@@ -110,13 +110,13 @@ func SampleLayers(n int, comment string) []schema1.Layer {
 	parent := ""
 	for i := range n {
 		id := digest.FromString(fmt.Sprintf("image %d", i)).Encoded()
-		img := V1Image{ID: id, Parent: parent, Created: "2020-06-05T12:00:00Z", Size: 100 + i}
+		img := v1Image{ID: id, Parent: parent, Created: "2020-06-05T12:00:00Z", Size: 100 + i}
 		if i == n-1 && comment != "" {
 			img.Config = map[string]any{"Labels": map[string]string{"comment": comment}}
 		}
 		layers[i] = schema1.Layer{
 			BlobSum:         digest.FromString(fmt.Sprintf("layer %d", i)),
-			V1Compatibility: V1JSON(img),
+			V1Compatibility: v1JSON(img),
 		}
 		parent = id
 	}
@@ -151,7 +151,7 @@ func MustBuild(t testing.TB, b schema1.Builder) *schema1.Manifest {
 func OtherKey(k *schema1.PublicKey) *schema1.Key {
 	switch k.Algorithm() {
 	case "RS256":
-		return OtherRSA()
+		return otherRSA()
 	case "ES384":
 		return MustKey(schema1.ECKeyFromSeed(elliptic.P384(), []byte("other")))
 	case "ES512":
